@@ -1,0 +1,69 @@
+# Mentor Ready: `make run` serves the site, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+export FLASK_APP := app
+
+.PHONY: run test test-fast lint format install browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+## run: create .venv, install, migrate the SQLite database, serve on http://127.0.0.1:5000
+run: $(VENV)/.installed
+	$(BIN)/flask db upgrade
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## test: install test tools and Debian's chromium, then run the suite on SQLite and PostgreSQL
+test: $(VENV)/.installed-test browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/flask content check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "=== PostgreSQL leg: $$TEST_DATABASE_URL ==="; \
+	  MENTOR_READY_TEST_DB=postgresql $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS); \
+	else \
+	  echo ""; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo "!!! PostgreSQL leg NOT RUN: TEST_DATABASE_URL is not set.                    !!!"; \
+	  echo "!!! Only SQLite was tested. Set TEST_DATABASE_URL=postgresql://...           !!!"; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	fi
+
+## test-fast: the suite on SQLite without the browser tests
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+## browser-deps: Debian's chromium for the browser tests (never a downloaded browser)
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "!!! /usr/bin/chromium is missing and apt-get cannot run here: browser tests will be skipped"; \
+	  echo "!!! (install it with: sudo apt-get install chromium)"; \
+	fi
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

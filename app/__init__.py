@@ -1,0 +1,172 @@
+"""Mentor Ready: training and certification for mentors of youth who survived exploitation."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.content import ContentError, Course, load_course
+from app.extensions import csrf, db, limiter, login_manager, migrate
+from config import DEFAULT_SECRET_KEY, Config, config_from_environment
+
+__all__ = ["create_app", "current_course"]
+
+
+class StartupError(RuntimeError):
+    """The app cannot start with these settings or this content."""
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, content, blueprints, security headers, errors, CLI."""
+    app = Flask(__name__, static_folder="../static", instance_relative_config=False)
+    _configure_settings(app, config)
+    _configure_logging(app)
+    _configure_database(app)
+    _configure_extensions(app)
+    _configure_content(app)
+    _configure_blueprints(app)
+    _configure_security(app)
+    _configure_errors(app)
+    _configure_templates(app)
+    _configure_cli(app)
+    return app
+
+
+def current_course() -> Course:
+    """The course loaded when the app started."""
+    return current_app.extensions["mentor_ready.course"]
+
+
+def _configure_settings(app: Flask, config: type[Config] | dict[str, Any] | None) -> None:
+    if config is None:
+        config = config_from_environment()
+    if isinstance(config, dict):
+        app.config.from_object(config_from_environment())
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    if app.config.get("ENV_NAME") == "production":
+        secret = app.config.get("SECRET_KEY")
+        if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+            raise StartupError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+    from app.services import passwords
+
+    passwords.configure_hasher(
+        app.config["ARGON2_TIME_COST"],
+        app.config["ARGON2_MEMORY_COST"],
+        app.config["ARGON2_PARALLELISM"],
+    )
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL, foreign keys and a busy timeout, so several gunicorn workers can share one file."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def _configure_database(app: Flask) -> None:
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
+        # psycopg 3 is the driver; plain postgresql:// URLs from hosting platforms just work.
+        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_extensions(app: Flask) -> None:
+    db.init_app(app)
+    from app.models import render_migration_item
+
+    migrate.init_app(
+        app,
+        db,
+        directory=str(_project_dir() / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from app.services.accounts import find_by_session_token
+
+    @login_manager.user_loader
+    def load_user(token: str) -> Any:
+        return find_by_session_token(db.session, token)
+
+
+def _project_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent
+
+
+def _configure_content(app: Flask) -> None:
+    try:
+        course = load_course(app.config["MODULES_DIR"], app.config["QUIZZES_DIR"])
+    except ContentError as error:
+        raise StartupError(
+            "The course content has mistakes; fix them and start again "
+            "(run 'flask content check' to list them):\n" + str(error)
+        ) from error
+    app.extensions["mentor_ready.course"] = course
+
+
+def _configure_blueprints(app: Flask) -> None:
+    from app.api.views import bp as api_bp
+    from app.auth.views import bp as auth_bp
+    from app.learn.views import bp as learn_bp
+    from app.public.views import bp as public_bp
+    from app.quiz.views import bp as quiz_bp
+
+    for blueprint in (public_bp, auth_bp, learn_bp, quiz_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def _configure_security(app: Flask) -> None:
+    from app.security import apply_security_headers
+
+    app.after_request(apply_security_headers)
+
+
+def _configure_errors(app: Flask) -> None:
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _configure_templates(app: Flask) -> None:
+    from app.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def _configure_cli(app: Flask) -> None:
+    from app.cli import register_cli
+
+    register_cli(app)

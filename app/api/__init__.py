@@ -1,0 +1,1 @@
+"""The api area of Mentor Ready."""

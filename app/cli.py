@@ -1,0 +1,90 @@
+"""Command-line tools: `flask content check` and `flask users create`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app, has_app_context
+from flask.cli import with_appcontext
+
+from app.content import check_course
+from app.models import ROLES
+
+
+def _content_dirs() -> tuple[str, str]:
+    if has_app_context():
+        return current_app.config["MODULES_DIR"], current_app.config["QUIZZES_DIR"]
+    from config import config_from_environment
+
+    settings = config_from_environment()
+    return settings.MODULES_DIR, settings.QUIZZES_DIR
+
+
+@click.group("content")
+def content_cli() -> None:
+    """Check the course content files."""
+
+
+@content_cli.command("check")
+@click.option("--modules-dir", type=click.Path(file_okay=False), help="Folder of modules and course.yaml.")
+@click.option("--quizzes-dir", type=click.Path(file_okay=False), help="Folder of quiz files.")
+def content_check(modules_dir: str | None, quizzes_dir: str | None) -> None:
+    """Name every mistake as file:line: message (exit 1), or print a summary (exit 0)."""
+    default_modules, default_quizzes = _content_dirs()
+    course, problems = check_course(modules_dir or default_modules, quizzes_dir or default_quizzes)
+    if problems or course is None:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", err=True)
+        sys.exit(1)
+    questions = sum(len(quiz.questions) for quiz in course.quizzes.values())
+    click.echo(
+        f"OK: {course.title} {course.version}: {len(course.modules)} modules, "
+        f"{len(course.quizzes)} quizzes, {questions} questions."
+    )
+
+
+@click.group("users")
+def users_cli() -> None:
+    """Manage accounts."""
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", type=click.Choice(ROLES), default="mentor", show_default=True)
+@click.option(
+    "--mentor-type",
+    type=click.Choice(["community_volunteer", "care_provider", "staff_mentor", "survivor_mentor"]),
+    help="Required for mentors.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(
+    email: str, name: str, role: str, mentor_type: str | None, password_stdin: bool
+) -> None:
+    """Create an account; the password comes from standard input or a prompt."""
+    from app.extensions import db
+    from app.services.accounts import create_account
+    from app.services.errors import DomainError
+
+    if role == "mentor" and mentor_type is None:
+        mentor_type = "community_volunteer"
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_account(
+            db.session, email=email, name=name, password=password, role=role, mentor_type=mentor_type
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the project's commands to `flask`."""
+    app.cli.add_command(content_cli)
+    app.cli.add_command(users_cli)

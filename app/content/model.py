@@ -1,0 +1,165 @@
+"""Plain dataclasses for the course as read from files: no Flask, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MENTOR_TYPES: dict[str, str] = {
+    "community_volunteer": "Community volunteer",
+    "care_provider": "Trained care provider",
+    "staff_mentor": "Staff mentor",
+    "survivor_mentor": "Survivor mentor",
+}
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section of a module page, for the table of contents and quiz review links."""
+
+    anchor: str
+    title: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module: front matter plus the body rendered to HTML once at start."""
+
+    slug: str
+    title: str
+    summary: str
+    minutes: int
+    objectives: tuple[str, ...]
+    content_note: str | None
+    requires: tuple[str, ...]
+    reflection: tuple[str, ...]
+    body_html: str
+    headings: tuple[Heading, ...]
+    word_count: int
+    version: str
+    path: str
+
+    @property
+    def anchors(self) -> frozenset[str]:
+        """Every heading anchor the module page has."""
+        return frozenset(heading.anchor for heading in self.headings)
+
+    def heading_title(self, anchor: str) -> str | None:
+        """The title of the section with `anchor`, if there is one."""
+        for heading in self.headings:
+            if heading.anchor == anchor:
+                return heading.title
+        return None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer option; `correct` never leaves the server."""
+
+    id: str
+    text_html: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question in a quiz pool."""
+
+    id: str
+    type: str
+    prompt_html: str
+    options: tuple[Option, ...]
+    explanation_html: str
+    review: str | None
+    critical: bool
+    scenario: bool
+
+    @property
+    def correct_ids(self) -> frozenset[str]:
+        """The ids of the options that are correct."""
+        return frozenset(option.id for option in self.options if option.correct)
+
+    def option(self, option_id: str) -> Option:
+        """The option with `option_id`."""
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        raise KeyError(option_id)
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """A module's quiz: the rules of an attempt and the question pool."""
+
+    slug: str
+    title: str
+    pass_mark: int
+    draw: int
+    shuffle: bool
+    max_failures: int
+    cooldown_hours: int
+    questions: tuple[Question, ...]
+    version: str
+    path: str
+
+    def question(self, question_id: str) -> Question:
+        """The question with `question_id`."""
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+    def has_question(self, question_id: str) -> bool:
+        """Whether the pool has a question with `question_id`."""
+        return any(question.id == question_id for question in self.questions)
+
+
+@dataclass(frozen=True)
+class CourseModule:
+    """A module's place on the course path."""
+
+    slug: str
+    required_for: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Course:
+    """The whole course: path, screening steps, modules and quizzes."""
+
+    title: str
+    version: str
+    precheck: bool
+    precheck_questions: int
+    screening_steps: dict[str, str]
+    screening: dict[str, tuple[str, ...]]
+    path: tuple[CourseModule, ...]
+    modules: dict[str, Module] = field(default_factory=dict)
+    quizzes: dict[str, Quiz] = field(default_factory=dict)
+
+    def module(self, slug: str) -> Module | None:
+        """The module with `slug`, or None."""
+        return self.modules.get(slug)
+
+    def quiz(self, slug: str) -> Quiz | None:
+        """The quiz of the module with `slug`, or None."""
+        return self.quizzes.get(slug)
+
+    def modules_for(self, mentor_type: str | None) -> list[Module]:
+        """Required modules for a mentor type, in course order."""
+        return [
+            self.modules[entry.slug]
+            for entry in self.path
+            if mentor_type in entry.required_for and entry.slug in self.modules
+        ]
+
+    def ordered_modules(self) -> list[Module]:
+        """Every module on the path, in course order."""
+        return [self.modules[entry.slug] for entry in self.path if entry.slug in self.modules]
+
+    def screening_for(self, mentor_type: str | None) -> tuple[str, ...]:
+        """The screening step keys a mentor type needs, in order."""
+        return self.screening.get(mentor_type or "", ())
+
+    def total_minutes(self, mentor_type: str) -> int:
+        """Estimated minutes of reading on a mentor type's path."""
+        return sum(module.minutes for module in self.modules_for(mentor_type))

@@ -1,0 +1,49 @@
+"""Error pages in the site's look, for people and for the JSON API alike."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Please go back, reload the page and try again."),
+    403: ("This page is not open to you", "Your account does not have access to this page."),
+    404: ("We could not find that page", "The link may be old or mistyped."),
+    405: ("That action is not available here", "Please go back and use the buttons on the page."),
+    413: ("That was more than we can accept", "Please shorten what you entered and try again."),
+    429: ("Too many requests", "Please wait a minute before trying again."),
+    500: ("Something went wrong on our side", "It is not your fault. Please try again in a moment."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _render(status: int, detail: str | None = None) -> tuple[object, int]:
+    title, hint = MESSAGES.get(status, MESSAGES[500])
+    if _wants_json():
+        return jsonify(error=title, status=status), status
+    return render_template("errors/error.html", status=status, title=title, hint=detail or hint), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render every HTTP error with the site's template; never a stack trace."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[object, int]:
+        return _render(
+            400,
+            "The form was missing its security token or it had expired. "
+            "Please reload the page and submit the form again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[object, int]:
+        return _render(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[object, int]:
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return _render(InternalServerError.code)

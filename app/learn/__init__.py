@@ -1,0 +1,1 @@
+"""The learn area of Mentor Ready."""

@@ -1,0 +1,206 @@
+"""Typed models: columns, relationships and the constraints the rules depend on."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+ROLES = ("mentor", "staff", "admin")
+MENTOR_TYPE_KEYS = ("community_volunteer", "care_provider", "staff_mentor", "survivor_mentor")
+ATTEMPT_KINDS = ("quiz", "precheck")
+TOKEN_PURPOSES = ("password_reset", "invite")
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores naive UTC and returns aware UTC, so SQLite and PostgreSQL compare alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def render_migration_item(type_: str, obj: Any, _context: Any) -> str | bool:
+    """Write UTCDateTime columns into migrations as plain DateTime (no import of the app)."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+def new_session_token() -> str:
+    """A fresh random value that identifies one generation of an account's sessions."""
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    """An account: a mentor, a staff member or an administrator."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint(_in("role", ROLES), name="role"),
+        sa.CheckConstraint(
+            f"mentor_type IS NULL OR {_in('mentor_type', MENTOR_TYPE_KEYS)}", name="mentor_type"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16), default="mentor", index=True)
+    mentor_type: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    # Rotated on sign-out, password change and deactivation; Flask-Login's id is this token,
+    # so every older session and remember-me cookie stops matching.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Deactivated accounts cannot sign in."""
+        return self.deactivated_at is None
+
+    def get_id(self) -> str:
+        """The value Flask-Login keeps in the session: the current session token."""
+        return self.session_token
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff and administrators see the staff console."""
+        return self.role in ("staff", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        """Administrators also manage accounts."""
+        return self.role == "admin"
+
+    @property
+    def first_name(self) -> str:
+        """The first word of the name, for greetings."""
+        return self.name.split()[0] if self.name.split() else self.name
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class AccountToken(db.Model):
+    """A single-use, expiring link sent by email (password reset, staff invitation)."""
+
+    __tablename__ = "account_token"
+    __table_args__ = (sa.CheckConstraint(_in("purpose", TOKEN_PURPOSES), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    # Only a hash is stored: a leaked database does not leak working links.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class ModuleRead(db.Model):
+    """A mentor said they read a module, at a given content version."""
+
+    __tablename__ = "module_read"
+    __table_args__ = (sa.UniqueConstraint("user_id", "module_slug", "content_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    module_slug: Mapped[str] = mapped_column(sa.String(100))
+    content_version: Mapped[str] = mapped_column(sa.String(12))
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuizAttempt(db.Model):
+    """One drawn attempt at a quiz or pre-check, with its grading once submitted."""
+
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", ATTEMPT_KINDS), name="kind"),
+        sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
+        sa.Index("ix_quiz_attempt_user_module_kind", "user_id", "module_slug", "kind"),
+        # At most one unfinished attempt per mentor, module and kind: two tabs or a double click
+        # cannot start two draws.
+        sa.Index(
+            "uq_quiz_attempt_open",
+            "user_id",
+            "module_slug",
+            "kind",
+            unique=True,
+            sqlite_where=sa.text("submitted_at IS NULL"),
+            postgresql_where=sa.text("submitted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    module_slug: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[str] = mapped_column(sa.String(10), default="quiz")
+    content_version: Mapped[str] = mapped_column(sa.String(12))
+    # [{"question": id, "options": [option ids in display order]}, ...] in display order.
+    draw: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    # A per-attempt secret from which the opaque form field names and values are derived.
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # {question id: [chosen option ids]} as graded.
+    answers: Mapped[dict[str, list[str]] | None] = mapped_column(sa.JSON)
+    score: Mapped[int | None] = mapped_column(sa.Integer)
+    passed: Mapped[bool | None] = mapped_column(sa.Boolean)
+    critical_missed: Mapped[bool | None] = mapped_column(sa.Boolean)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_submitted(self) -> bool:
+        """Whether the attempt has been graded."""
+        return self.submitted_at is not None
+
+
+class AuditEvent(db.Model):
+    """An append-only record of who did what, to whom, and when."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    subject_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id"), index=True
+    )
+    target: Mapped[str | None] = mapped_column(sa.String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    subject: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])

@@ -1,0 +1,40 @@
+"""Public pages: the landing page and the health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app import current_course
+from app.content.model import MENTOR_TYPES
+from app.extensions import db, limiter
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """What the course is for, its modules, how certification works."""
+    if current_user.is_authenticated and not current_user.is_staff:
+        return redirect(url_for("learn.dashboard"))
+    course = current_course()
+    return render_template(
+        "public/index.html",
+        course=course,
+        modules=course.ordered_modules(),
+        minutes={key: course.total_minutes(key) for key in MENTOR_TYPES},
+    )
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz() -> ResponseReturnValue:
+    """200 when the database answers, 503 otherwise."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")

@@ -1,0 +1,1 @@
+"""The quiz area of Mentor Ready."""

@@ -1,0 +1,139 @@
+"""Quizzes: the intro page, the attempt, submission and the result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from app import current_course
+from app.extensions import db
+from app.quiz.forms import StartQuizForm, SubmitAttemptForm
+from app.services import quizzes
+from app.services.errors import DomainError, NotFound
+
+bp = Blueprint("quiz", __name__)
+
+
+@bp.get("/modules/<slug>/quiz")
+@login_required
+def start(slug: str) -> ResponseReturnValue:
+    """What the quiz asks of the mentor, and whether it is open to them now."""
+    course = current_course()
+    module, quiz = course.module(slug), course.quiz(slug)
+    if module is None or quiz is None:
+        abort(404)
+    attempts = quizzes.attempts_for(db.session, current_user.id, slug, "quiz")
+    return render_template(
+        "quiz/start.html",
+        module=module,
+        quiz=quiz,
+        form=StartQuizForm(),
+        lock_reason=quizzes.quiz_lock_reason(db.session, current_user.id, course, slug),
+        cooldown_until=quizzes.cooldown_until(attempts, quiz, quizzes.utcnow()),
+        open_attempt=quizzes.open_attempt(db.session, current_user.id, slug, "quiz"),
+        submitted=[a for a in attempts if a.is_submitted],
+    )
+
+
+@bp.post("/modules/<slug>/quiz")
+@login_required
+def begin(slug: str) -> ResponseReturnValue:
+    """Draw an attempt, or return to the unfinished one."""
+    if not StartQuizForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = quizzes.start_attempt(db.session, current_user.id, current_course(), slug)
+    except NotFound:
+        abort(404)
+    except quizzes.CoolingDown as error:
+        flash(f"{error.message} It reopens on {error.until:%-d %B %Y at %H:%M} UTC.", "info")
+        return redirect(url_for("quiz.start", slug=slug))
+    except DomainError as error:
+        flash(error.message, "info")
+        return redirect(url_for("quiz.start", slug=slug))
+    return redirect(url_for("quiz.take", attempt_id=attempt.id))
+
+
+def _render_attempt(attempt: quizzes.QuizAttempt, error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    course = current_course()
+    quiz = course.quiz(attempt.module_slug)
+    module = course.module(attempt.module_slug)
+    if quiz is None or module is None:
+        abort(404)
+    return (
+        render_template(
+            "quiz/take.html",
+            attempt=attempt,
+            quiz=quiz,
+            module=module,
+            questions=quizzes.drawn_questions(attempt, quiz),
+            form=SubmitAttemptForm(),
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def take(attempt_id: int) -> ResponseReturnValue:
+    """The drawn questions, in their stored order; never which option is correct."""
+    try:
+        attempt = quizzes.get_attempt(db.session, current_user.id, attempt_id)
+    except NotFound:
+        abort(404)
+    if attempt.is_submitted:
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    return _render_attempt(attempt)
+
+
+@bp.post("/attempts/<int:attempt_id>")
+@login_required
+def submit(attempt_id: int) -> ResponseReturnValue:
+    """Grade the attempt once; refuse answers that do not fit its draw."""
+    try:
+        attempt, _grade = quizzes.submit_attempt(
+            db.session, current_user.id, attempt_id, request.form.to_dict(flat=False), current_course()
+        )
+    except NotFound:
+        abort(404)
+    except quizzes.AlreadySubmitted as error:
+        flash(error.message, "info")
+        return redirect(url_for("quiz.result", attempt_id=attempt_id))
+    except quizzes.CoolingDown as error:
+        attempt = quizzes.get_attempt(db.session, current_user.id, attempt_id)
+        flash(f"{error.message} It reopens on {error.until:%-d %B %Y at %H:%M} UTC.", "info")
+        return redirect(url_for("quiz.start", slug=attempt.module_slug))
+    except quizzes.SubmissionError as error:
+        attempt = quizzes.get_attempt(db.session, current_user.id, attempt_id)
+        return _render_attempt(attempt, error=error.message, status=400)
+    except DomainError as error:
+        flash(error.message, "info")
+        return redirect(url_for("learn.dashboard"))
+    return redirect(url_for("quiz.result", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int) -> ResponseReturnValue:
+    """Score and feedback: what to review after a failure, everything after a pass."""
+    course = current_course()
+    try:
+        attempt = quizzes.get_attempt(db.session, current_user.id, attempt_id)
+    except NotFound:
+        abort(404)
+    if not attempt.is_submitted:
+        return redirect(url_for("quiz.take", attempt_id=attempt.id))
+    quiz, module = course.quiz(attempt.module_slug), course.module(attempt.module_slug)
+    if quiz is None or module is None:
+        abort(404)
+    attempts = quizzes.attempts_for(db.session, current_user.id, attempt.module_slug, "quiz")
+    return render_template(
+        "quiz/result.html",
+        attempt=attempt,
+        quiz=quiz,
+        module=module,
+        reviewed=quizzes.review(attempt, course) if attempt.kind == "quiz" else [],
+        cooldown_until=quizzes.cooldown_until(attempts, quiz, quizzes.utcnow()),
+    )

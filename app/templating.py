@@ -1,0 +1,39 @@
+"""Template filters and values every page can use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app
+
+from app.content.model import MENTOR_TYPES
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A date and time people read easily, in UTC."""
+    if value is None:
+        return ""
+    return value.strftime("%-d %B %Y, %H:%M UTC")
+
+
+def format_date(value: Any) -> str:
+    """A date people read easily."""
+    if value is None:
+        return ""
+    return value.strftime("%-d %B %Y")
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals for Jinja templates."""
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.globals["MENTOR_TYPES"] = MENTOR_TYPES
+
+    @app.context_processor
+    def site_values() -> dict[str, Any]:
+        course = current_app.extensions.get("mentor_ready.course")
+        return {
+            "program_name": current_app.config["PROGRAM_NAME"],
+            "course_title": course.title if course else "",
+        }

@@ -1,0 +1,48 @@
+"""Small helpers shared by the views: safe redirects, mail settings, form errors."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_wtf import FlaskForm
+
+from app.services.errors import DomainError
+from app.services.mail import MailSettings
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (no open redirects)."""
+    if not target or len(target) > 2000:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def mail_settings() -> MailSettings:
+    """The app's SMTP settings."""
+    config = current_app.config
+    return MailSettings(
+        server=config["MAIL_SERVER"],
+        port=config["MAIL_PORT"],
+        username=config["MAIL_USERNAME"],
+        password=config["MAIL_PASSWORD"],
+        use_tls=config["MAIL_USE_TLS"],
+        sender=config["MAIL_SENDER"],
+    )
+
+
+def attach_error(form: FlaskForm, error: DomainError, default_field: str | None = None) -> None:
+    """Show a service's refusal beside the field it concerns (or at the top of the form)."""
+    name = error.field or default_field
+    field = getattr(form, name, None) if name else None
+    if field is not None:
+        field.errors = [*list(field.errors), error.message]
+    else:
+        form.form_errors.append(error.message)

@@ -1,0 +1,60 @@
+"""Factories that build real rows through the real services."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import User
+from app.services import accounts
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def make_user(
+    *,
+    role: str = "mentor",
+    mentor_type: str | None = "community_volunteer",
+    name: str | None = None,
+    email: str | None = None,
+    password: str = PASSWORD,
+    now: datetime | None = None,
+) -> User:
+    """Create an account through the accounts service."""
+    number = next(_counter)
+    return accounts.create_account(
+        db.session,
+        email=email or f"person{number}@example.org",
+        name=name or f"Test Person{number}",
+        password=password,
+        role=role,
+        mentor_type=mentor_type if role == "mentor" else None,
+        now=now,
+    )
+
+
+def sign_in(client: FlaskClient, user: User, password: str = PASSWORD, remember: bool = False) -> None:
+    """Sign `user` in through the real sign-in form."""
+    from tests.conftest import csrf_from
+
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    data = {"email": user.email, "password": password, "csrf_token": token}
+    if remember:
+        data["remember"] = "y"
+    response = client.post("/sign-in", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def post_form(client: FlaskClient, path: str, data: dict | None = None, page: str | None = None, **kwargs):
+    """POST `data` with a valid CSRF token taken from `page` (default: the sign-in page)."""
+    from tests.conftest import csrf_from
+
+    response = client.get(page or "/sign-in")
+    if response.status_code == 302:  # signed in already: any page with the sign-out form will do
+        response = client.get("/training")
+    token = csrf_from(response.get_data(as_text=True))
+    return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
