@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import User
 from app.services import accounts
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "lantern maple orbit river 42"
 _counter = itertools.count(1)
 
 
