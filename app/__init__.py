@@ -140,11 +140,13 @@ def _configure_content(app: Flask) -> None:
 def _configure_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
+    from app.certificates.views import bp as certificates_bp
     from app.learn.views import bp as learn_bp
     from app.public.views import bp as public_bp
     from app.quiz.views import bp as quiz_bp
+    from app.staff.views import bp as staff_bp
 
-    for blueprint in (public_bp, auth_bp, learn_bp, quiz_bp, api_bp):
+    for blueprint in (public_bp, auth_bp, learn_bp, quiz_bp, certificates_bp, staff_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

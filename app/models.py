@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -204,3 +204,170 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
+
+
+CERTIFICATE_ACTIONS = ("suspend", "lift", "revoke")
+SCREENING_RESULTS = ("cleared", "not_cleared")
+MATCH_MODELS = ("one_to_one", "group", "team", "e_mentoring", "blended")
+
+
+class Certificate(db.Model):
+    """A certificate for one validity period; its status is computed, never stored."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        # Exactly once: one certificate per mentor and period, whatever races happen above.
+        sa.UniqueConstraint("user_id", "period"),
+        sa.CheckConstraint("period >= 1", name="period_positive"),
+        sa.CheckConstraint("valid_until > valid_from", name="dates_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    period: Mapped[int] = mapped_column(sa.Integer)
+    # Stored without dashes, upper case: 16 characters of Crockford base32.
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    course_title: Mapped[str] = mapped_column(sa.String(200))
+    course_version: Mapped[str] = mapped_column(sa.String(50))
+
+    user: Mapped[User] = relationship()
+    actions: Mapped[list[CertificateAction]] = relationship(
+        order_by="CertificateAction.id", back_populates="certificate"
+    )
+
+
+class CertificateAction(db.Model):
+    """A staff decision about a certificate: suspend, lift or revoke. Appended, never changed."""
+
+    __tablename__ = "certificate_action"
+    __table_args__ = (sa.CheckConstraint(_in("action", CERTIFICATE_ACTIONS), name="action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="actions")
+    actor: Mapped[User] = relationship()
+
+
+class ScreeningRecord(db.Model):
+    """A result for one screening step. Appended; the latest record for a step counts."""
+
+    __tablename__ = "screening_record"
+    __table_args__ = (
+        sa.CheckConstraint(_in("result", SCREENING_RESULTS), name="result"),
+        sa.Index("ix_screening_record_user_step", "user_id", "step"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    step: Mapped[str] = mapped_column(sa.String(50))
+    result: Mapped[str] = mapped_column(sa.String(12))
+    completed_on: Mapped[date] = mapped_column(sa.Date)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+
+
+class Match(db.Model):
+    """Mentors and youth (by pseudonymous code only) matched under one model."""
+
+    __tablename__ = "mentor_match"
+    __table_args__ = (
+        sa.CheckConstraint(_in("model", MATCH_MODELS), name="model"),
+        sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="dates_in_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(sa.String(16), index=True)
+    started_on: Mapped[date] = mapped_column(sa.Date)
+    ended_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    closure_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    mentors: Mapped[list[MatchMentor]] = relationship(back_populates="match", order_by="MatchMentor.id")
+    youth: Mapped[list[MatchYouth]] = relationship(back_populates="match", order_by="MatchYouth.id")
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the match has not been ended."""
+        return self.ended_on is None
+
+
+class MatchMentor(db.Model):
+    """A mentor in a match."""
+
+    __tablename__ = "match_mentor"
+    __table_args__ = (sa.UniqueConstraint("match_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(sa.ForeignKey("mentor_match.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+
+    match: Mapped[Match] = relationship(back_populates="mentors")
+    user: Mapped[User] = relationship()
+
+
+class MatchYouth(db.Model):
+    """A youth in a match, known only by the program's pseudonymous code."""
+
+    __tablename__ = "match_youth"
+    __table_args__ = (
+        sa.UniqueConstraint("match_id", "youth_code"),
+        # A youth is in at most one open match of each model.
+        sa.Index(
+            "uq_match_youth_open_code_model",
+            "youth_code",
+            "model",
+            unique=True,
+            sqlite_where=sa.text("is_open"),
+            postgresql_where=sa.text("is_open"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(sa.ForeignKey("mentor_match.id"), index=True)
+    youth_code: Mapped[str] = mapped_column(sa.String(32))
+    model: Mapped[str] = mapped_column(sa.String(16))
+    is_open: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+    match: Mapped[Match] = relationship(back_populates="youth")
+
+
+class JournalEntry(db.Model):
+    """A mentor's private reflection notes on one module. Visible to that mentor alone."""
+
+    __tablename__ = "journal_entry"
+    __table_args__ = (sa.UniqueConstraint("user_id", "module_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    module_slug: Mapped[str] = mapped_column(sa.String(100))
+    text: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SelfCarePlan(db.Model):
+    """A mentor's private self-care plan. Visible to that mentor alone."""
+
+    __tablename__ = "self_care_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
+    warning_signs: Mapped[str] = mapped_column(sa.Text, default="")
+    what_helps: Mapped[str] = mapped_column(sa.Text, default="")
+    people_to_call: Mapped[str] = mapped_column(sa.Text, default="")
+    boundaries: Mapped[str] = mapped_column(sa.Text, default="")
+    commitments: Mapped[str] = mapped_column(sa.Text, default="")
+    check_in: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from app import current_course
 from app.extensions import db
 from app.learn.forms import MarkReadForm, PrecheckForm
 from app.services import progress, quizzes
+from app.services.eligibility import eligibility
 from app.services.errors import DomainError
 
 bp = Blueprint("learn", __name__)
@@ -19,8 +20,12 @@ bp = Blueprint("learn", __name__)
 @login_required
 def dashboard() -> ResponseReturnValue:
     """My training: progress, the next step and every module's status."""
-    overview = progress.training_overview(db.session, current_user, current_course())
-    return render_template("learn/dashboard.html", overview=overview)
+    course = current_course()
+    return render_template(
+        "learn/dashboard.html",
+        overview=progress.training_overview(db.session, current_user, course),
+        eligibility=eligibility(db.session, current_user, course),
+    )
 
 
 @bp.get("/modules/<slug>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -94,7 +94,12 @@ def submit(attempt_id: int) -> ResponseReturnValue:
     """Grade the attempt once; refuse answers that do not fit its draw."""
     try:
         attempt, _grade = quizzes.submit_attempt(
-            db.session, current_user.id, attempt_id, request.form.to_dict(flat=False), current_course()
+            db.session,
+            current_user.id,
+            attempt_id,
+            request.form.to_dict(flat=False),
+            current_course(),
+            validity_months=current_app.config["CERTIFICATE_VALIDITY_MONTHS"],
         )
     except NotFound:
         abort(404)

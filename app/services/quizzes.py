@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.content.model import Course, Module, Option, Question, Quiz
 from app.models import ModuleRead, QuizAttempt, utcnow
+from app.services import certificates
 from app.services.errors import DomainError, NotAllowed, NotFound
 from app.services.grading import Grade, grade_attempt
 
@@ -313,8 +314,12 @@ def submit_attempt(
     course: Course,
     *,
     now: datetime | None = None,
+    validity_months: int = 12,
 ) -> tuple[QuizAttempt, Grade]:
-    """Grade the mentor's attempt exactly once against its stored draw; commits."""
+    """Grade the mentor's attempt exactly once against its stored draw; commits.
+
+    A pass that completes the mentor's path issues the certificate in the same transaction.
+    """
     now = now or utcnow()
     attempt = get_attempt(session, user_id, attempt_id)
     if attempt.is_submitted:
@@ -349,6 +354,8 @@ def submit_attempt(
     if updated.rowcount != 1:
         session.rollback()
         raise AlreadySubmitted(attempt.id)
+    if grade.passed and not precheck:
+        certificates.issue_if_complete(session, attempt.user, course, now, validity_months)
     session.commit()
     session.refresh(attempt)
     return attempt, grade

@@ -1,0 +1,1 @@
+"""Certificates: the holder's page and PDF, and public verification."""

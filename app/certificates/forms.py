@@ -1,0 +1,32 @@
+"""Forms for checking a certificate."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class VerifyForm(FlaskForm):
+    """A certificate code typed from paper."""
+
+    class Meta:
+        csrf = False  # a GET form: it only looks something up
+
+    code = StringField(
+        "Certificate code",
+        validators=[DataRequired("Enter the code printed on the certificate."), Length(max=64)],
+        description="16 letters and digits, like ABCD-EFGH-JKMN-PQRS. Dashes and spaces are optional.",
+    )
+    submit = SubmitField("Check certificate")
+
+
+class NameCheckForm(FlaskForm):
+    """The full name a verifier expects the holder to have."""
+
+    full_name = StringField(
+        "Full name you expect",
+        validators=[DataRequired("Enter the full name you expect."), Length(max=200)],
+        description="We answer only whether it matches; we never show the full name.",
+    )
+    submit = SubmitField("Check the name")

@@ -1,0 +1,101 @@
+"""The holder's certificate page and PDF; public verification by code."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from app.certificates.forms import NameCheckForm, VerifyForm
+from app.extensions import db
+from app.ratelimits import verification_limit
+from app.services import certificates
+from app.services.certificate_pdf import render_certificate_pdf, verification_url
+from app.services.errors import NotFound
+
+bp = Blueprint("certificates", __name__)
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@login_required
+def show(certificate_id: int) -> ResponseReturnValue:
+    """The holder's certificate: status, dates, code, verification link, PDF."""
+    try:
+        certificate = certificates.holder_certificate(db.session, current_user, certificate_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "certificates/show.html",
+        certificate=certificate,
+        status=certificates.status(certificate, certificates.utcnow()),
+        code=certificates.format_code(certificate.code),
+        verify_url=verification_url(current_app.config["BASE_URL"], certificate.code),
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>/certificate.pdf")
+@login_required
+def pdf(certificate_id: int) -> ResponseReturnValue:
+    """The certificate as a PDF with a QR code to its verification page."""
+    try:
+        certificate = certificates.holder_certificate(db.session, current_user, certificate_id)
+    except NotFound:
+        abort(404)
+    body = render_certificate_pdf(
+        certificate,
+        holder_name=certificate.user.name,
+        program_name=current_app.config["PROGRAM_NAME"],
+        base_url=current_app.config["BASE_URL"],
+    )
+    filename = f"certificate-{certificates.format_code(certificate.code)}.pdf"
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/verify")
+@verification_limit
+def verify_form() -> ResponseReturnValue:
+    """Type a code to check a certificate."""
+    form = VerifyForm(request.args)
+    if request.args and form.validate():
+        return redirect(url_for("certificates.verify", code=form.code.data.strip()))
+    return render_template("certificates/verify_form.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/verify/<code>")
+@verification_limit
+def verify(code: str) -> ResponseReturnValue:
+    """Whether a certificate is genuine and current; the holder as first name and last initial."""
+    found = certificates.verify(db.session, code, current_app.config["CERTIFICATE_PUBLIC_NAME"])
+    if found is None:
+        return render_template("certificates/not_found.html", form=VerifyForm()), 404
+    return render_template("certificates/verify.html", certificate=found, form=NameCheckForm(), answer=None)
+
+
+@bp.post("/verify/<code>/name")
+@verification_limit
+def check_name(code: str) -> ResponseReturnValue:
+    """Answer only "matches" or "does not match" for the full name a verifier expects."""
+    found = certificates.verify(db.session, code, current_app.config["CERTIFICATE_PUBLIC_NAME"])
+    if found is None:
+        return render_template("certificates/not_found.html", form=VerifyForm()), 404
+    form = NameCheckForm()
+    answer = None
+    if form.validate_on_submit():
+        answer = "matches" if certificates.name_matches(db.session, code, form.full_name.data or "") else "does not match"
+    return (
+        render_template("certificates/verify.html", certificate=found, form=form, answer=answer),
+        422 if form.errors else 200,
+    )

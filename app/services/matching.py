@@ -1,0 +1,215 @@
+"""Matches between eligible mentors and youth known only by pseudonymous codes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from app.content.model import Course
+from app.models import MATCH_MODELS, Match, MatchMentor, MatchYouth, User, utcnow
+from app.services import audit
+from app.services.eligibility import eligibility_for_many
+from app.services.errors import DomainError, NotFound
+
+YOUTH_CODE = re.compile(r"^[A-Za-z0-9-]{3,32}$")
+REASON_MAX = 2000
+
+
+@dataclass(frozen=True)
+class ModelRule:
+    """How many mentors and youth a matching model allows."""
+
+    label: str
+    mentors: tuple[int, int | None]
+    youth: tuple[int, int | None]
+
+
+MODEL_RULES: dict[str, ModelRule] = {
+    "one_to_one": ModelRule("One-to-one", (1, 1), (1, 1)),
+    "group": ModelRule("Group (one mentor, 2–4 youth)", (1, 1), (2, 4)),
+    "team": ModelRule("Team (2 or more mentors, 2 or more youth)", (2, None), (2, None)),
+    "e_mentoring": ModelRule("E-mentoring (one mentor, one youth, online)", (1, 1), (1, 1)),
+    "blended": ModelRule("Blended (one-to-one youth who also meets in a group)", (1, 1), (1, 1)),
+}
+assert set(MODEL_RULES) == set(MATCH_MODELS)
+
+
+class MatchRefused(DomainError):
+    """The match cannot be made; `reasons` lists every problem found."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("The match was not recorded: " + " ".join(reasons))
+        self.reasons = reasons
+
+
+def _count_problem(what: str, count: int, bounds: tuple[int, int | None], model: str) -> str | None:
+    low, high = bounds
+    if count < low or (high is not None and count > high):
+        allowed = f"exactly {low}" if low == high else (f"{low} to {high}" if high else f"at least {low}")
+        return f"A {MODEL_RULES[model].label.split(' (')[0].lower()} match needs {allowed} {what}; {count} given."
+    return None
+
+
+def clean_youth_codes(raw: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Youth codes as entered (blank lines dropped), and the problems with them."""
+    codes, problems = [], []
+    for entry in raw:
+        code = entry.strip()
+        if not code:
+            continue
+        if not YOUTH_CODE.match(code):
+            problems.append(
+                "A youth code is 3 to 32 letters, digits or dashes, with no spaces; "
+                "never a name. One code was refused."
+            )
+            continue
+        codes.append(code.upper())
+    if len(set(codes)) != len(codes):
+        problems.append("The same youth code was entered twice.")
+    return codes, problems
+
+
+def create_match(
+    session: Session,
+    staff_id: int,
+    course: Course,
+    *,
+    model: str,
+    mentor_ids: Sequence[int],
+    youth_codes: Sequence[str],
+    started_on: date,
+    now: datetime | None = None,
+) -> Match:
+    """Record a match if every rule holds; otherwise refuse with every reason and store nothing."""
+    now = now or utcnow()
+    reasons: list[str] = []
+    if model not in MODEL_RULES:
+        raise MatchRefused(["Choose one of the matching models."])
+    codes, code_problems = clean_youth_codes(youth_codes)
+    reasons.extend(code_problems)
+    mentor_ids = list(dict.fromkeys(mentor_ids))
+    rule = MODEL_RULES[model]
+    for problem in (
+        _count_problem("mentor(s)", len(mentor_ids), rule.mentors, model),
+        _count_problem("youth", len(codes), rule.youth, model),
+    ):
+        if problem:
+            reasons.append(problem)
+    if started_on > now.date():
+        reasons.append("The start date cannot be in the future.")
+
+    mentors = list(session.scalars(sa.select(User).where(User.id.in_(mentor_ids)))) if mentor_ids else []
+    found = {mentor.id for mentor in mentors}
+    reasons.extend("One of the chosen mentors does not exist." for mentor_id in mentor_ids if mentor_id not in found)
+    for mentor in mentors:
+        if mentor.role != "mentor":
+            reasons.append(f"{mentor.name} is not a mentor account.")
+    verdicts = eligibility_for_many(session, [m for m in mentors if m.role == "mentor"], course, now)
+    for mentor in mentors:
+        verdict = verdicts.get(mentor.id)
+        if verdict is not None and not verdict.eligible:
+            reasons.append(f"{mentor.name} is not eligible: " + " ".join(r.staff_text for r in verdict.reasons))
+
+    if codes:
+        taken = session.scalars(
+            sa.select(MatchYouth.youth_code).where(
+                MatchYouth.youth_code.in_(codes), MatchYouth.model == model, MatchYouth.is_open.is_(True)
+            )
+        ).all()
+        reasons.extend(f"Youth {code} is already in an open {rule.label.split(' (')[0].lower()} match." for code in taken)
+    if reasons:
+        raise MatchRefused(reasons)
+
+    match = Match(model=model, started_on=started_on, created_by_id=staff_id, created_at=now)
+    match.mentors = [MatchMentor(user_id=mentor_id) for mentor_id in mentor_ids]
+    match.youth = [MatchYouth(youth_code=code, model=model, is_open=True) for code in codes]
+    session.add(match)
+    session.flush()
+    for mentor_id in mentor_ids:
+        audit.record(
+            session, "match.created", actor_id=staff_id, subject_user_id=mentor_id,
+            target=f"match {match.id}", detail={"model": model, "youth": codes}, now=now,
+        )
+    try:
+        session.commit()
+    except sa.exc.IntegrityError as error:
+        session.rollback()
+        raise MatchRefused(["A youth code was put in another open match of this model at the same moment."]) from error
+    return match
+
+
+def end_match(
+    session: Session, staff_id: int, match_id: int, *, ended_on: date, reason: str, now: datetime | None = None
+) -> Match:
+    """Record the end of a match with its date and closure reason; nothing is deleted."""
+    now = now or utcnow()
+    match = get_match(session, match_id)
+    if not match.is_open:
+        raise DomainError("This match has already ended.")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError("Say why the match is ending.", field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+    if ended_on < match.started_on or ended_on > now.date():
+        raise DomainError("The end date must be between the start date and today.", field="ended_on")
+    match.ended_on = ended_on
+    match.closure_reason = reason
+    match.ended_by_id = staff_id
+    for youth in match.youth:
+        youth.is_open = False
+    for mentor in match.mentors:
+        audit.record(
+            session, "match.ended", actor_id=staff_id, subject_user_id=mentor.user_id,
+            target=f"match {match.id}", detail={"reason": reason}, now=now,
+        )
+    session.commit()
+    return match
+
+
+def get_match(session: Session, match_id: int) -> Match:
+    """One match with its mentors and youth."""
+    match = session.scalar(
+        sa.select(Match)
+        .where(Match.id == match_id)
+        .options(selectinload(Match.mentors).selectinload(MatchMentor.user), selectinload(Match.youth))
+    )
+    if match is None:
+        raise NotFound("There is no such match.")
+    return match
+
+
+def list_matches(session: Session, *, open_only: bool | None = None, mentor_id: int | None = None) -> list[Match]:
+    """Matches, newest first, optionally only open or ended ones, or one mentor's."""
+    query = sa.select(Match).options(
+        selectinload(Match.mentors).selectinload(MatchMentor.user), selectinload(Match.youth)
+    )
+    if open_only is True:
+        query = query.where(Match.ended_on.is_(None))
+    elif open_only is False:
+        query = query.where(Match.ended_on.is_not(None))
+    if mentor_id is not None:
+        query = query.where(Match.id.in_(sa.select(MatchMentor.match_id).where(MatchMentor.user_id == mentor_id)))
+    return list(session.scalars(query.order_by(Match.started_on.desc(), Match.id.desc())))
+
+
+def needing_review(session: Session, course: Course, now: datetime | None = None) -> list[tuple[Match, list[str]]]:
+    """Open matches with a mentor who has since lost eligibility, with the reasons. Nothing changes."""
+    matches = list_matches(session, open_only=True)
+    mentors = {link.user.id: link.user for match in matches for link in match.mentors}
+    verdicts = eligibility_for_many(session, list(mentors.values()), course, now)
+    flagged = []
+    for match in matches:
+        problems = [
+            f"{link.user.name}: " + " ".join(r.staff_text for r in verdicts[link.user_id].reasons)
+            for link in match.mentors
+            if not verdicts[link.user_id].eligible
+        ]
+        if problems:
+            flagged.append((match, problems))
+    return flagged

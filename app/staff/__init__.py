@@ -1,0 +1,1 @@
+"""The staff console: mentors, screening, certificates, matches, reports and the audit log."""

@@ -1,0 +1,181 @@
+"""Staff pages: mentor detail and actions, matches."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app import current_course
+from app.extensions import db
+from app.models import Certificate, User
+from app.services import certificates, matching, mentors, screening
+from app.services.eligibility import eligibility_for_many
+from app.services.errors import DomainError, NotFound
+from app.staff.access import staff_required
+from app.staff.forms import CertificateActionForm, EndMatchForm, MatchForm, ScreeningForm
+from app.web import attach_error
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+CERTIFICATE_ACTIONS = {
+    "suspend": (certificates.suspend, "Certificate suspended. The match list flags any open match for review."),
+    "lift": (certificates.lift, "Suspension lifted."),
+    "revoke": (certificates.revoke, "Certificate revoked."),
+}
+
+
+def _screening_form(mentor: User) -> ScreeningForm:
+    course = current_course()
+    form = ScreeningForm()
+    form.step.choices = [
+        SelectChoice(step, course.screening_steps[step]) for step in course.screening_for(mentor.mentor_type)
+    ]
+    return form
+
+
+def _render_mentor(mentor_id: int, screening_form: ScreeningForm | None = None, status: int = 200) -> ResponseReturnValue:
+    try:
+        detail = mentors.mentor_detail(db.session, mentor_id, current_course())
+    except NotFound:
+        abort(404)
+    return (
+        render_template(
+            "staff/mentor.html",
+            detail=detail,
+            screening_form=screening_form or _screening_form(detail.user),
+            action_form=CertificateActionForm(),
+        ),
+        status,
+    )
+
+
+@bp.get("/mentors/<int:mentor_id>")
+@staff_required
+def mentor(mentor_id: int) -> ResponseReturnValue:
+    """Everything about one mentor that staff may see, and the actions on it."""
+    return _render_mentor(mentor_id)
+
+
+@bp.post("/mentors/<int:mentor_id>/screening")
+@staff_required
+def record_screening(mentor_id: int) -> ResponseReturnValue:
+    """Append a screening result."""
+    mentor_user = db.session.get(User, mentor_id)
+    if mentor_user is None or mentor_user.role != "mentor":
+        abort(404)
+    form = _screening_form(mentor_user)
+    if form.validate_on_submit():
+        try:
+            screening.record_result(
+                db.session,
+                current_user.id,
+                mentor_id,
+                current_course(),
+                step=form.step.data,
+                result=form.result.data,
+                completed_on=form.completed_on.data,
+                note=form.note.data or "",
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash("Screening result recorded.", "success")
+            return redirect(url_for("staff.mentor", mentor_id=mentor_id, _anchor="screening"))
+    return _render_mentor(mentor_id, form, 422)
+
+
+@bp.post("/certificates/<int:certificate_id>/<action>")
+@staff_required
+def certificate_action(certificate_id: int, action: str) -> ResponseReturnValue:
+    """Suspend, lift or revoke a certificate; the reason is required and kept."""
+    if action not in CERTIFICATE_ACTIONS:
+        abort(404)
+    form = CertificateActionForm()
+    perform, done = CERTIFICATE_ACTIONS[action]
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None:
+        abort(404)
+    if not form.validate_on_submit():
+        flash("Give a reason; it is kept in the record. Nothing was changed.", "error")
+        return redirect(url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates"))
+    try:
+        perform(db.session, current_user.id, certificate_id, form.reason.data or "")
+    except DomainError as error:
+        flash(f"{error.message} Nothing was changed.", "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates"))
+
+
+@bp.get("/matches")
+@staff_required
+def matches() -> ResponseReturnValue:
+    """Open matches, those needing review, and ended ones."""
+    review = matching.needing_review(db.session, current_course())
+    flagged = {match.id for match, _ in review}
+    return render_template(
+        "staff/matches.html",
+        review=review,
+        open_matches=[m for m in matching.list_matches(db.session, open_only=True) if m.id not in flagged],
+        ended=matching.list_matches(db.session, open_only=False),
+        end_form=EndMatchForm(),
+    )
+
+
+def _match_form() -> MatchForm:
+    form = MatchForm()
+    candidates = list(db.session.scalars(
+        db.select(User).where(User.role == "mentor", User.deactivated_at.is_(None)).order_by(User.name)
+    ))
+    verdicts = eligibility_for_many(db.session, candidates, current_course())
+    form.mentors.choices = [
+        SelectChoice(m.id, f"{m.name} ({m.email})") for m in candidates if verdicts[m.id].eligible
+    ]
+    return form
+
+
+@bp.route("/matches/new", methods=["GET", "POST"])
+@staff_required
+def new_match() -> ResponseReturnValue:
+    """Record a match: every mentor must be eligible now; youth are codes, never names."""
+    form = _match_form()
+    if request.method == "GET" and request.args.get("mentor", "").isdigit():
+        form.mentors.data = [int(request.args["mentor"])]
+    if form.validate_on_submit():
+        try:
+            match = matching.create_match(
+                db.session,
+                current_user.id,
+                current_course(),
+                model=form.model.data,
+                mentor_ids=form.mentors.data or [],
+                youth_codes=(form.youth_codes.data or "").splitlines(),
+                started_on=form.started_on.data,
+            )
+        except matching.MatchRefused as error:
+            form.form_errors.extend(["The match was not recorded.", *error.reasons])
+        else:
+            flash(f"Match {match.id} recorded.", "success")
+            return redirect(url_for("staff.matches"))
+    return render_template("staff/new_match.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/matches/<int:match_id>/end")
+@staff_required
+def end_match(match_id: int) -> ResponseReturnValue:
+    """End a match with a date and a closure reason; nothing is deleted."""
+    form = EndMatchForm()
+    if not form.validate_on_submit():
+        flash("Give the end date and the reason for closure. Nothing was changed.", "error")
+        return redirect(url_for("staff.matches"))
+    try:
+        matching.end_match(db.session, current_user.id, match_id, ended_on=form.ended_on.data, reason=form.reason.data or "")
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(f"{error.message} Nothing was changed.", "error")
+    else:
+        flash("The match has ended. Its record is kept.", "success")
+    return redirect(url_for("staff.matches"))
