@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import Length
+
+from app.services.private_notes import NOTE_MAX, PLAN_FIELD_MAX, PLAN_SECTIONS
 
 
 class MarkReadForm(FlaskForm):
@@ -17,3 +20,35 @@ class PrecheckForm(FlaskForm):
 
     start = SubmitField("Try the pre-check")
     skip = SubmitField("Skip the pre-check")
+
+
+class JournalForm(FlaskForm):
+    """Private notes under a module's reflection prompts."""
+
+    text = TextAreaField(
+        "My private notes",
+        validators=[Length(max=NOTE_MAX, message=f"Notes can be up to {NOTE_MAX:,} characters.")],
+        description="Only you can see these notes. Staff cannot.",
+    )
+    submit = SubmitField("Save my notes")
+
+
+def _plan_field(key: str) -> TextAreaField:
+    label, hint = PLAN_SECTIONS[key]
+    return TextAreaField(
+        label,
+        validators=[Length(max=PLAN_FIELD_MAX, message=f"Up to {PLAN_FIELD_MAX:,} characters.")],
+        description=hint,
+    )
+
+
+class SelfCarePlanForm(FlaskForm):
+    """The guided self-care plan."""
+
+    warning_signs = _plan_field("warning_signs")
+    what_helps = _plan_field("what_helps")
+    people_to_call = _plan_field("people_to_call")
+    boundaries = _plan_field("boundaries")
+    commitments = _plan_field("commitments")
+    check_in = _plan_field("check_in")
+    submit = SubmitField("Save my plan")

@@ -8,10 +8,11 @@ from flask_login import current_user, login_required
 
 from app import current_course
 from app.extensions import db
-from app.learn.forms import MarkReadForm, PrecheckForm
-from app.services import progress, quizzes
+from app.learn.forms import JournalForm, MarkReadForm, PrecheckForm, SelfCarePlanForm
+from app.services import private_notes, progress, quizzes
 from app.services.eligibility import eligibility
 from app.services.errors import DomainError
+from app.web import attach_error
 
 bp = Blueprint("learn", __name__)
 
@@ -37,6 +38,7 @@ def module(slug: str) -> ResponseReturnValue:
     if page is None:
         abort(404)
     quiz = course.quiz(slug)
+    entry = private_notes.journal_entry(db.session, current_user.id, slug)
     return render_template(
         "learn/module.html",
         module=page,
@@ -46,6 +48,8 @@ def module(slug: str) -> ResponseReturnValue:
         precheck_offered=quizzes.precheck_offered(db.session, current_user.id, course, slug),
         mark_read_form=MarkReadForm(),
         precheck_form=PrecheckForm(),
+        journal_form=JournalForm(text=entry.text if entry else ""),
+        journal_saved_at=entry.updated_at if entry else None,
     )
 
 
@@ -82,3 +86,57 @@ def precheck(slug: str) -> ResponseReturnValue:
         flash(error.message, "info")
         return redirect(url_for("learn.module", slug=slug))
     return redirect(url_for("quiz.take", attempt_id=attempt.id))
+
+
+@bp.post("/modules/<slug>/journal")
+@login_required
+def save_journal(slug: str) -> ResponseReturnValue:
+    """Save the mentor's private notes on a module."""
+    course = current_course()
+    if course.module(slug) is None:
+        abort(404)
+    form = JournalForm()
+    if form.validate_on_submit():
+        try:
+            private_notes.save_journal(db.session, current_user.id, course, slug, form.text.data or "")
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Your notes are saved. Only you can see them.", "success")
+    else:
+        flash(" ".join(form.text.errors) + " Nothing was saved.", "error")
+    return redirect(url_for("learn.module", slug=slug, _anchor="reflection-title"))
+
+
+@bp.get("/journal")
+@login_required
+def journal() -> ResponseReturnValue:
+    """My journal: every module's reflection prompts with my private notes."""
+    return render_template("learn/journal.html", pages=private_notes.journal(db.session, current_user.id, current_course()))
+
+
+@bp.route("/self-care", methods=["GET", "POST"])
+@login_required
+def self_care() -> ResponseReturnValue:
+    """My self-care plan: a guided form, saved privately and editable."""
+    plan = private_notes.self_care_plan(db.session, current_user.id)
+    form = SelfCarePlanForm(obj=plan)
+    if form.validate_on_submit():
+        try:
+            private_notes.save_self_care_plan(
+                db.session, current_user.id, {key: getattr(form, key).data for key in private_notes.PLAN_SECTIONS}
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash("Your self-care plan is saved. Only you can see it.", "success")
+            return redirect(url_for("learn.self_care"))
+    return render_template("learn/self_care.html", form=form, plan=plan), 422 if form.errors else 200
+
+
+@bp.get("/self-care/print")
+@login_required
+def self_care_print() -> ResponseReturnValue:
+    """A clean page of the plan for printing or saving as PDF from the browser."""
+    plan = private_notes.self_care_plan(db.session, current_user.id)
+    return render_template("learn/self_care_print.html", plan=plan, sections=private_notes.PLAN_SECTIONS)
