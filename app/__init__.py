@@ -144,6 +144,7 @@ def _configure_blueprints(app: Flask) -> None:
     from app.learn.views import bp as learn_bp
     from app.public.views import bp as public_bp
     from app.quiz.views import bp as quiz_bp
+    from app.staff import report_views  # noqa: F401 - attaches the report routes to the staff blueprint
     from app.staff.views import bp as staff_bp
 
     for blueprint in (public_bp, auth_bp, learn_bp, quiz_bp, certificates_bp, staff_bp, api_bp):
