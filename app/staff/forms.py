@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms import DateField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from app.content.model import MENTOR_TYPES
 from app.models import MATCH_MODELS
 from app.services.matching import MODEL_RULES
 
@@ -62,3 +63,20 @@ class EndMatchForm(FlaskForm):
     ended_on = DateField("End date", validators=[InputRequired("Enter the end date, as YYYY-MM-DD.")])
     reason = TextAreaField("Closure reason", validators=[DataRequired("Say why the match is ending."), Length(max=2000)])
     submit = SubmitField("End the match")
+
+
+class MentorTypeForm(FlaskForm):
+    """Change the kind of mentor someone is."""
+
+    mentor_type = SelectField(
+        "Mentor type",
+        choices=[SelectChoice(key, label) for key, label in MENTOR_TYPES.items()],
+        validators=[InputRequired("Choose a mentor type.")],
+    )
+    submit = SubmitField("Change mentor type")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare confirmation: the CSRF token is the point."""
+
+    submit = SubmitField("Confirm")

@@ -1,8 +1,20 @@
-"""Staff pages: mentor detail and actions, matches."""
+"""Staff pages: dashboard, roster, mentor detail and actions, matches, audit log."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -10,11 +22,19 @@ from wtforms.fields.choices import SelectChoice
 from app import current_course
 from app.extensions import db
 from app.models import Certificate, User
-from app.services import certificates, matching, mentors, screening
+from app.services import audit, certificates, matching, mentors, roster, screening, staff_accounts
+from app.services.csv_export import csv_lines
 from app.services.eligibility import eligibility_for_many
 from app.services.errors import DomainError, NotFound
 from app.staff.access import staff_required
-from app.staff.forms import CertificateActionForm, EndMatchForm, MatchForm, ScreeningForm
+from app.staff.forms import (
+    CertificateActionForm,
+    ConfirmForm,
+    EndMatchForm,
+    MatchForm,
+    MentorTypeForm,
+    ScreeningForm,
+)
 from app.web import attach_error
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -46,9 +66,166 @@ def _render_mentor(mentor_id: int, screening_form: ScreeningForm | None = None, 
             detail=detail,
             screening_form=screening_form or _screening_form(detail.user),
             action_form=CertificateActionForm(),
+            type_form=MentorTypeForm(mentor_type=detail.user.mentor_type),
+            confirm_form=ConfirmForm(),
         ),
         status,
     )
+
+
+def _page_number() -> int | None:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        return None
+    return int(raw)
+
+
+@bp.get("/")
+@staff_required
+def dashboard() -> ResponseReturnValue:
+    """The funnel and what needs a coordinator's attention today."""
+    course = current_course()
+    funnel, attention = roster.dashboard(roster.roster_rows(db.session, course))
+    return render_template(
+        "staff/dashboard.html",
+        funnel=funnel,
+        attention=attention,
+        review=matching.needing_review(db.session, course),
+    )
+
+
+@bp.get("/mentors")
+@staff_required
+def roster_list() -> ResponseReturnValue:
+    """Search, filter, sort and page through every mentor."""
+    filters, problems = roster.parse_filters(request.args)
+    page = _page_number()
+    if page is None:
+        problems.append("The page number must be a whole number from 1.")
+    result = None
+    if not problems:
+        result = roster.roster_page(db.session, current_course(), filters, page or 1)
+    return (
+        render_template(
+            "staff/roster.html",
+            filters=filters,
+            problems=problems,
+            result=result,
+            sorts=roster.SORTS,
+            certificate_filters=roster.CERTIFICATE_FILTERS,
+            yes_no=roster.YES_NO,
+        ),
+        400 if problems else 200,
+    )
+
+
+@bp.get("/mentors.csv")
+@staff_required
+def roster_csv() -> ResponseReturnValue:
+    """The roster with the current filters as CSV, streamed."""
+    filters, problems = roster.parse_filters(request.args)
+    if problems:
+        abort(400)
+    rows = roster.roster_rows(db.session, current_course(), filters)
+    audit.record(db.session, "export.roster", actor_id=current_user.id, detail={**filters.as_query(), "rows": len(rows)})
+    db.session.commit()
+    header = ["Name", "Email", "Mentor type", "Registered", "Quizzes passed", "Quizzes required",
+              "Certificate", "Certificate expires", "Eligible", "Not eligible because", "Matched"]
+    body = (
+        [
+            row.name, row.email, row.mentor_type_label, row.registered_at.date().isoformat(), row.passed,
+            row.required, row.certificate_status or "none",
+            row.expires_at.date().isoformat() if row.expires_at else "",
+            "yes" if row.eligible else "no", "; ".join(row.reasons), "yes" if row.matched else "no",
+        ]
+        for row in rows
+    )
+    return Response(
+        stream_with_context(csv_lines(header, body)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="mentors-{date.today().isoformat()}.csv"'},
+    )
+
+
+@bp.get("/audit")
+@staff_required
+def audit_log() -> ResponseReturnValue:
+    """Every recorded action, newest first; read-only."""
+    problems = []
+    values = {key: " ".join((request.args.get(key) or "").split())[:200] for key in ("actor", "action", "mentor")}
+    dates: dict[str, date | None] = {}
+    for key in ("from", "to"):
+        raw = (request.args.get(key) or "").strip()
+        try:
+            dates[key] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            problems.append(f"The “{key}” date must look like 2026-01-31.")
+            dates[key] = None
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        problems.append("The “from” date must not be after the “to” date.")
+    page = _page_number()
+    if page is None:
+        problems.append("The page number must be a whole number from 1.")
+    events, total = [], 0
+    if not problems:
+        events, total = audit.search(
+            db.session, actor=values["actor"], action=values["action"], mentor=values["mentor"],
+            date_from=dates["from"], date_to=dates["to"], page=page or 1,
+        )
+    return (
+        render_template(
+            "staff/audit.html",
+            events=events,
+            total=total,
+            page=page or 1,
+            pages=max(1, -(-total // audit.PER_PAGE)),
+            values=values,
+            dates={key: (value.isoformat() if value else "") for key, value in dates.items()},
+            actions=audit.actions(db.session),
+            problems=problems,
+        ),
+        400 if problems else 200,
+    )
+
+
+@bp.post("/mentors/<int:mentor_id>/type")
+@staff_required
+def change_type(mentor_id: int) -> ResponseReturnValue:
+    """Change what kind of mentor someone is."""
+    form = MentorTypeForm()
+    if not form.validate_on_submit():
+        flash("Choose one of the mentor types. Nothing was changed.", "error")
+    else:
+        try:
+            mentors.change_mentor_type(db.session, current_user.id, mentor_id, form.mentor_type.data)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash(f"{error.message} Nothing was changed.", "error")
+        else:
+            flash("Mentor type changed. Their path and screening steps follow the new type.", "success")
+    return redirect(url_for("staff.mentor", mentor_id=mentor_id))
+
+
+@bp.post("/accounts/<int:user_id>/<action>")
+@staff_required
+def account_action(user_id: int, action: str) -> ResponseReturnValue:
+    """Deactivate or reactivate an account (staff accounts need an administrator)."""
+    perform = {"deactivate": staff_accounts.deactivate, "reactivate": staff_accounts.reactivate}.get(action)
+    target = db.session.get(User, user_id)
+    if perform is None or target is None:
+        abort(404)
+    back = url_for("staff.mentor", mentor_id=user_id) if target.role == "mentor" else url_for("staff.dashboard")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        perform(db.session, current_user, user_id)
+    except DomainError as error:
+        flash(f"{error.message} Nothing was changed.", "error")
+    else:
+        done = "deactivated and signed out everywhere" if action == "deactivate" else "active again"
+        flash(f"{target.name} is {done}.", "success")
+    return redirect(back)
 
 
 @bp.get("/mentors/<int:mentor_id>")

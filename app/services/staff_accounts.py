@@ -1,0 +1,127 @@
+"""Account administration: invitations, roles, deactivation, with the guard rails around admins."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.models import ROLES, User, new_session_token, utcnow
+from app.services import accounts, audit
+from app.services.errors import DomainError, NotAllowed, NotFound
+from app.services.mail import MailSettings, send_mail
+
+INVITE_LIFETIME = timedelta(days=7)
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.role == "admin", User.deactivated_at.is_(None))
+    ) or 0
+
+
+def _get(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no such account.")
+    return user
+
+
+def deactivate(session: Session, actor: User, user_id: int, now: datetime | None = None) -> User:
+    """Deactivate an account: it cannot sign in, every session ends, it is not eligible."""
+    now = now or utcnow()
+    user = _get(session, user_id)
+    if user.id == actor.id:
+        raise NotAllowed("You cannot deactivate your own account.")
+    if user.role != "mentor" and not actor.is_admin:
+        raise NotAllowed("Only an administrator can deactivate a staff account.")
+    if not user.is_active:
+        raise DomainError("This account is already deactivated.")
+    if user.role == "admin" and _active_admins(session) <= 1:
+        raise NotAllowed("This is the last active administrator; it cannot be deactivated.")
+    user.deactivated_at = now
+    user.session_token = new_session_token()
+    audit.record(session, "account.deactivated", actor_id=actor.id, subject_user_id=user.id, now=now)
+    session.commit()
+    return user
+
+
+def reactivate(session: Session, actor: User, user_id: int, now: datetime | None = None) -> User:
+    """Let a deactivated account sign in again."""
+    user = _get(session, user_id)
+    if user.role != "mentor" and not actor.is_admin:
+        raise NotAllowed("Only an administrator can reactivate a staff account.")
+    if user.is_active:
+        raise DomainError("This account is already active.")
+    user.deactivated_at = None
+    audit.record(session, "account.reactivated", actor_id=actor.id, subject_user_id=user.id, now=now)
+    session.commit()
+    return user
+
+
+def change_role(session: Session, actor: User, user_id: int, role: str, now: datetime | None = None) -> User:
+    """Change a staff account's role; admins cannot demote themselves or the last admin."""
+    if not actor.is_admin:
+        raise NotAllowed("Only an administrator can change roles.")
+    user = _get(session, user_id)
+    if role not in ROLES or role == "mentor" or user.role == "mentor":
+        raise DomainError("Roles change between staff and admin only.", field="role")
+    if role == user.role:
+        raise DomainError("The account already has that role.", field="role")
+    if user.id == actor.id:
+        raise NotAllowed("You cannot change your own role.")
+    if user.role == "admin" and user.is_active and _active_admins(session) <= 1:
+        raise NotAllowed("This is the last active administrator; it cannot be demoted.")
+    previous, user.role = user.role, role
+    audit.record(
+        session, "account.role_changed", actor_id=actor.id, subject_user_id=user.id,
+        detail={"from": previous, "to": role}, now=now,
+    )
+    session.commit()
+    return user
+
+
+def invite_staff(
+    session: Session,
+    actor: User,
+    *,
+    name: str,
+    email: str,
+    role: str,
+    mail: MailSettings,
+    base_url: str,
+    program_name: str,
+    now: datetime | None = None,
+) -> User:
+    """Create a staff or admin account and email a single-use link to choose a password."""
+    now = now or utcnow()
+    if not actor.is_admin:
+        raise NotAllowed("Only an administrator can add staff.")
+    if role not in ("staff", "admin"):
+        raise DomainError("Choose staff or admin.", field="role")
+    # An unguessable placeholder: nobody can sign in until the link is used.
+    placeholder = secrets.token_urlsafe(48)
+    user = accounts.create_account(
+        session, email=email, name=name, password=placeholder, role=role, actor_id=actor.id, now=now
+    )
+    raw = accounts.issue_token(session, user, "invite", INVITE_LIFETIME, now)
+    audit.record(session, "account.invited", actor_id=actor.id, subject_user_id=user.id, detail={"role": role}, now=now)
+    session.commit()
+    send_mail(
+        mail,
+        user.email,
+        f"You have been added to {program_name}",
+        f"Hello {user.first_name},\n\n{actor.name} added you to {program_name} as {role}.\n"
+        f"Open this link within 7 days to choose your password:\n\n{base_url}/invite/{raw}\n\n"
+        "The link works once. If you did not expect this, you can ignore it.\n",
+    )
+    return user
+
+
+def staff_accounts(session: Session) -> list[User]:
+    """Every staff and admin account, admins first."""
+    return list(
+        session.scalars(sa.select(User).where(User.role.in_(("staff", "admin"))).order_by(User.role, User.name))
+    )
