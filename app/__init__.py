@@ -138,6 +138,7 @@ def _configure_content(app: Flask) -> None:
 
 
 def _configure_blueprints(app: Flask) -> None:
+    from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.certificates.views import bp as certificates_bp
@@ -147,7 +148,7 @@ def _configure_blueprints(app: Flask) -> None:
     from app.staff import report_views  # noqa: F401 - attaches the report routes to the staff blueprint
     from app.staff.views import bp as staff_bp
 
-    for blueprint in (public_bp, auth_bp, learn_bp, quiz_bp, certificates_bp, staff_bp, api_bp):
+    for blueprint in (public_bp, auth_bp, learn_bp, quiz_bp, certificates_bp, staff_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -171,5 +172,7 @@ def _configure_templates(app: Flask) -> None:
 
 def _configure_cli(app: Flask) -> None:
     from app.cli import register_cli
+    from app.demo import demo_cli
 
     register_cli(app)
+    app.cli.add_command(demo_cli)

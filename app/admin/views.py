@@ -1,0 +1,68 @@
+"""Administrator pages: staff accounts, invitations and roles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.admin.forms import InviteStaffForm, RoleForm
+from app.extensions import db
+from app.services import staff_accounts
+from app.services.errors import DomainError, NotFound
+from app.staff.access import admin_required
+from app.web import attach_error, mail_settings
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@admin_required
+def accounts() -> ResponseReturnValue:
+    """Every staff and admin account, and a form to add a colleague."""
+    form = InviteStaffForm()
+    if form.validate_on_submit():
+        try:
+            user = staff_accounts.invite_staff(
+                db.session,
+                current_user,
+                name=form.name.data or "",
+                email=form.email.data or "",
+                role=form.role.data or "",
+                mail=mail_settings(),
+                base_url=current_app.config["BASE_URL"],
+                program_name=current_app.config["PROGRAM_NAME"],
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(f"{user.name} is added. They have been emailed a link to choose a password.", "success")
+            return redirect(url_for("admin.accounts"))
+    return (
+        render_template(
+            "admin/accounts.html",
+            form=form,
+            accounts=staff_accounts.staff_accounts(db.session),
+            role_form=RoleForm(),
+        ),
+        422 if form.errors else 200,
+    )
+
+
+@bp.post("/accounts/<int:user_id>/role")
+@admin_required
+def change_role(user_id: int) -> ResponseReturnValue:
+    """Make a staff member an administrator, or the reverse."""
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose staff or administrator. Nothing was changed.", "error")
+        return redirect(url_for("admin.accounts"))
+    try:
+        user = staff_accounts.change_role(db.session, current_user, user_id, form.role.data or "")
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(f"{error.message} Nothing was changed.", "error")
+    else:
+        flash(f"{user.name} is now {user.role}.", "success")
+    return redirect(url_for("admin.accounts"))
