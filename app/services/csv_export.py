@@ -14,6 +14,8 @@ def neutralise(value: Any) -> str:
     """A cell as text; text a spreadsheet would run as a formula gets a leading apostrophe."""
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # a real number, such as a negative gain, stays a number
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

@@ -2,6 +2,83 @@
 
 from __future__ import annotations
 
+from flask import Response, abort, render_template, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app import current_course
+from app.extensions import db
+from app.models import utcnow
+from app.services import audit, reports
+from app.services.csv_export import csv_lines
+from app.staff.access import staff_required
 from app.staff.views import bp
 
 __all__ = ["bp"]
+
+
+def _requested_range() -> reports.DateRange:
+    """The range in the query string; raises InvalidDateRange for anything unusable."""
+    return reports.parse_range(request.args.get("from"), request.args.get("to"), utcnow().date())
+
+
+def _refused(error: reports.InvalidDateRange) -> ResponseReturnValue:
+    """The reports page with the form, the typed values and what is wrong; nothing else runs."""
+    return (
+        render_template(
+            "staff/reports.html",
+            typed={"from": request.args.get("from", ""), "to": request.args.get("to", "")},
+            errors=error.errors,
+            data=None,
+            exports={},
+        ),
+        422,
+    )
+
+
+@bp.get("/reports", endpoint="reports")
+@staff_required
+def reports_page() -> ResponseReturnValue:
+    """Every report over one date range (default: the last 365 days), with CSV links."""
+    try:
+        span = _requested_range()
+    except reports.InvalidDateRange as error:
+        return _refused(error)
+    query = {"from": span.start.isoformat(), "to": span.end.isoformat()}
+    return render_template(
+        "staff/reports.html",
+        typed=query,
+        errors={},
+        data=reports.all_reports(db.session, current_course(), span.start, span.end),
+        exports={name: url_for("staff.report_csv", name=name, **query) for name in reports.EXPORTS},
+    )
+
+
+@bp.get("/reports/<name>.csv")
+@staff_required
+def report_csv(name: str) -> ResponseReturnValue:
+    """One report as streamed CSV; every export is written to the audit log first."""
+    export = reports.EXPORTS.get(name)
+    if export is None:
+        abort(404)
+    try:
+        span = _requested_range()
+    except reports.InvalidDateRange as error:
+        return _refused(error)
+    # The figures are a few rows per quiz or question, so they are computed before the response
+    # starts: a failing query then gives an error page, not a truncated file that looks complete.
+    rows = export.rows(db.session, current_course(), span.start, span.end)
+    audit.record(
+        db.session,
+        f"export.{name}",
+        actor_id=current_user.id,
+        detail={"from": span.start.isoformat(), "to": span.end.isoformat()},
+    )
+    db.session.commit()
+    filename = f"mentor-ready-{name}-{span.start.isoformat()}-to-{span.end.isoformat()}.csv"
+    return Response(
+        stream_with_context(csv_lines(export.header, rows)),
+        # content_type, not mimetype: Werkzeug would append a second "; charset=utf-8".
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

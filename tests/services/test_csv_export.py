@@ -28,3 +28,9 @@ def test_rows_round_trip_through_a_csv_reader(rows: list[list[str]]) -> None:
     parsed = list(csv.reader(io.StringIO(text, newline="")))
     assert parsed[0] == ["a", "b"]
     assert parsed[1:] == [[neutralise(cell) for cell in row] for row in rows]
+
+
+def test_numbers_stay_numbers_even_when_negative() -> None:
+    assert neutralise(-25.0) == "-25.0"
+    assert neutralise(-3) == "-3"
+    assert neutralise("-3") == "'-3"
