@@ -17,8 +17,8 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """What the course is for, its modules, how certification works."""
-    if current_user.is_authenticated and not current_user.is_staff:
-        return redirect(url_for("learn.dashboard"))
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.dashboard" if current_user.is_staff else "learn.dashboard"))
     course = current_course()
     return render_template(
         "public/index.html",
