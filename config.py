@@ -50,7 +50,9 @@ class Config:
     PASSWORD_RESET_HOURS = 1
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
-    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, so slow readers are not punished
+    WTF_CSRF_TIME_LIMIT = (
+        None  # the token lives as long as the session, so slow readers are not punished
+    )
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -110,7 +112,5 @@ def config_from_environment() -> type[Config]:
     """The settings class named by MENTOR_READY_ENV (development when unset)."""
     name = os.environ.get("MENTOR_READY_ENV", "development").strip().lower()
     if name not in CONFIGS:
-        raise SystemExit(
-            f"MENTOR_READY_ENV={name!r} is not one of: {', '.join(sorted(CONFIGS))}"
-        )
+        raise SystemExit(f"MENTOR_READY_ENV={name!r} is not one of: {', '.join(sorted(CONFIGS))}")
     return CONFIGS[name]

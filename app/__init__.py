@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app
@@ -67,7 +68,9 @@ def _configure_settings(app: Flask, config: type[Config] | dict[str, Any] | None
 
 def _configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
 
 
 @event.listens_for(Engine, "connect")
@@ -126,9 +129,27 @@ def _project_dir() -> Any:
     return Path(__file__).resolve().parent.parent
 
 
+def _content_fingerprint(*folders: str) -> tuple[tuple[str, int, int], ...]:
+    from pathlib import Path
+
+    files = (path for folder in folders for path in Path(folder).glob("*") if path.is_file())
+    return tuple(
+        sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
+    )
+
+
+@lru_cache(maxsize=8)
+def _load_course_once(modules_dir: str, quizzes_dir: str, _fingerprint: tuple) -> Course:
+    """Parse and render the course once per set of file versions (apps built in one process share it)."""
+    return load_course(modules_dir, quizzes_dir)
+
+
 def _configure_content(app: Flask) -> None:
+    modules_dir, quizzes_dir = str(app.config["MODULES_DIR"]), str(app.config["QUIZZES_DIR"])
     try:
-        course = load_course(app.config["MODULES_DIR"], app.config["QUIZZES_DIR"])
+        course = _load_course_once(
+            modules_dir, quizzes_dir, _content_fingerprint(modules_dir, quizzes_dir)
+        )
     except ContentError as error:
         raise StartupError(
             "The course content has mistakes; fix them and start again "
@@ -148,7 +169,16 @@ def _configure_blueprints(app: Flask) -> None:
     from app.staff import report_views  # noqa: F401 - attaches the report routes to the staff blueprint
     from app.staff.views import bp as staff_bp
 
-    for blueprint in (public_bp, auth_bp, learn_bp, quiz_bp, certificates_bp, staff_bp, admin_bp, api_bp):
+    for blueprint in (
+        public_bp,
+        auth_bp,
+        learn_bp,
+        quiz_bp,
+        certificates_bp,
+        staff_bp,
+        admin_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

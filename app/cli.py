@@ -9,7 +9,7 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
 
 from app.content import check_course
-from app.models import ROLES
+from app.models import MENTOR_TYPE_KEYS, ROLES
 
 
 def _content_dirs() -> tuple[str, str]:
@@ -27,7 +27,9 @@ def content_cli() -> None:
 
 
 @content_cli.command("check")
-@click.option("--modules-dir", type=click.Path(file_okay=False), help="Folder of modules and course.yaml.")
+@click.option(
+    "--modules-dir", type=click.Path(file_okay=False), help="Folder of modules and course.yaml."
+)
 @click.option("--quizzes-dir", type=click.Path(file_okay=False), help="Folder of quiz files.")
 def content_check(modules_dir: str | None, quizzes_dir: str | None) -> None:
     """Name every mistake as file:line: message (exit 1), or print a summary (exit 0)."""
@@ -56,8 +58,8 @@ def users_cli() -> None:
 @click.option("--role", type=click.Choice(ROLES), default="mentor", show_default=True)
 @click.option(
     "--mentor-type",
-    type=click.Choice(["community_volunteer", "care_provider", "staff_mentor", "survivor_mentor"]),
-    help="Required for mentors.",
+    type=click.Choice(MENTOR_TYPE_KEYS),
+    help="For mentors (community_volunteer when not given).",
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
@@ -77,7 +79,12 @@ def users_create(
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_account(
-            db.session, email=email, name=name, password=password, role=role, mentor_type=mentor_type
+            db.session,
+            email=email,
+            name=name,
+            password=password,
+            role=role,
+            mentor_type=mentor_type,
         )
     except DomainError as error:
         raise click.ClickException(error.message) from error

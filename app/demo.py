@@ -15,13 +15,54 @@ from app.services import accounts, certificates, matching, screening
 from app.services.errors import DomainError
 
 FIRST_NAMES = [
-    "Alicia", "Ben", "Carmen", "Darnell", "Elena", "Farah", "Grace", "Hector", "Imani", "Jamal",
-    "Keisha", "Luis", "Maya", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Samuel", "Tanya",
-    "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe",
+    "Alicia",
+    "Ben",
+    "Carmen",
+    "Darnell",
+    "Elena",
+    "Farah",
+    "Grace",
+    "Hector",
+    "Imani",
+    "Jamal",
+    "Keisha",
+    "Luis",
+    "Maya",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Samuel",
+    "Tanya",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
 ]
 LAST_NAMES = [
-    "Alvarez", "Brooks", "Chen", "Diallo", "Evans", "Fischer", "Garcia", "Hughes", "Ibrahim", "Johnson",
-    "Kim", "Lopez", "Martin", "Nguyen", "Okafor", "Patel", "Reyes", "Singh", "Thompson", "Walker",
+    "Alvarez",
+    "Brooks",
+    "Chen",
+    "Diallo",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ibrahim",
+    "Johnson",
+    "Kim",
+    "Lopez",
+    "Martin",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Reyes",
+    "Singh",
+    "Thompson",
+    "Walker",
 ]
 DEMO_PASSWORD = "demo mentor password 2026"  # noqa: S105 - fake accounts on a development database
 
@@ -33,7 +74,9 @@ def demo_cli() -> None:
 
 @demo_cli.command("seed")
 @click.option("--mentors", default=60, show_default=True, help="How many fake mentors.")
-@click.option("--seed", "random_seed", default=7, show_default=True, help="Random seed, for repeatable data.")
+@click.option(
+    "--seed", "random_seed", default=7, show_default=True, help="Random seed, for repeatable data."
+)
 @with_appcontext
 def seed(mentors: int, random_seed: int) -> None:
     """Create a staff member, an admin and MENTORS fake mentors at every stage."""
@@ -44,7 +87,7 @@ def seed(mentors: int, random_seed: int) -> None:
         raise click.ClickException("Refusing to add fake people to a production database.")
     if not 1 <= mentors <= 5000:
         raise click.ClickException("Choose between 1 and 5000 mentors.")
-    rng = random.Random(random_seed)
+    rng = random.Random(random_seed)  # noqa: S311 - repeatable fake data, nothing secret
     course = current_course()
     now = utcnow()
     staff = _account(db.session, "coordinator@example.org", "Casey Coordinator", "staff")
@@ -58,19 +101,38 @@ def seed(mentors: int, random_seed: int) -> None:
             continue
         registered = now - timedelta(days=rng.randint(1, 400))
         user = accounts.create_account(
-            db.session, email=email, name=name, password=DEMO_PASSWORD, role="mentor",
-            mentor_type=rng.choices(list(MENTOR_TYPES), weights=[6, 2, 1, 1])[0], now=registered,
+            db.session,
+            email=email,
+            name=name,
+            password=DEMO_PASSWORD,
+            role="mentor",
+            mentor_type=rng.choices(list(MENTOR_TYPES), weights=[6, 2, 1, 1])[0],
+            now=registered,
         )
         created += 1
         stage = rng.random()
-        _progress(db.session, user, course, rng, registered, now, share=1.0 if stage > 0.35 else rng.random())
+        _progress(
+            db.session,
+            user,
+            course,
+            rng,
+            registered,
+            now,
+            share=1.0 if stage > 0.35 else rng.random(),
+        )
         if stage > 0.5:
             for step in course.screening_for(user.mentor_type):
                 if rng.random() < 0.85:
                     screening.record_result(
-                        db.session, staff.id, user.id, course, step=step,
+                        db.session,
+                        staff.id,
+                        user.id,
+                        course,
+                        step=step,
                         result="cleared" if rng.random() < 0.95 else "not_cleared",
-                        completed_on=min(now, registered + timedelta(days=20)).date(), note="", now=now,
+                        completed_on=min(now, registered + timedelta(days=20)).date(),
+                        note="",
+                        now=now,
                     )
         if stage > 0.6:
             eligible.append(user)
@@ -78,8 +140,14 @@ def seed(mentors: int, random_seed: int) -> None:
     for user in eligible[: len(eligible) // 2]:
         try:
             matching.create_match(
-                db.session, staff.id, course, model="one_to_one", mentor_ids=[user.id],
-                youth_codes=[next(codes)], started_on=(now - timedelta(days=rng.randint(0, 60))).date(), now=now,
+                db.session,
+                staff.id,
+                course,
+                model="one_to_one",
+                mentor_ids=[user.id],
+                youth_codes=[next(codes)],
+                started_on=(now - timedelta(days=rng.randint(0, 60))).date(),
+                now=now,
             )
         except matching.MatchRefused:
             continue
@@ -89,41 +157,73 @@ def seed(mentors: int, random_seed: int) -> None:
     )
 
 
-def _account(session, email: str, name: str, role: str) -> User:  # noqa: ANN001
+def _account(session, email: str, name: str, role: str) -> User:
     existing = accounts.find_by_email(session, email)
     if existing:
         return existing
     try:
-        return accounts.create_account(session, email=email, name=name, password=DEMO_PASSWORD, role=role)
+        return accounts.create_account(
+            session, email=email, name=name, password=DEMO_PASSWORD, role=role
+        )
     except DomainError as error:
         raise click.ClickException(error.message) from error
 
 
-def _progress(session, user: User, course: Course, rng: random.Random, start, now, share: float) -> None:  # noqa: ANN001
+def _progress(
+    session, user: User, course: Course, rng: random.Random, start, now, share: float
+) -> None:
     """Reads and passed quizzes for the first `share` of the mentor's path, then any certificate."""
     modules = course.modules_for(user.mentor_type)
     moment = start
     for module in modules[: round(len(modules) * share)]:
         moment = min(now, moment + timedelta(days=rng.randint(1, 6)))
-        session.add(ModuleRead(user_id=user.id, module_slug=module.slug, content_version=module.version, read_at=moment))
+        session.add(
+            ModuleRead(
+                user_id=user.id,
+                module_slug=module.slug,
+                content_version=module.version,
+                read_at=moment,
+            )
+        )
         quiz = course.quiz(module.slug)
         if quiz is None:
             continue
         if rng.random() < 0.6:
-            session.add(QuizAttempt(
-                user_id=user.id, module_slug=module.slug, kind="precheck", content_version=quiz.version,
-                draw=[], salt="demo", started_at=moment, submitted_at=moment, answers={},
-                score=rng.choice([20, 40, 40, 60, 60, 80]),
-            ))
+            session.add(
+                QuizAttempt(
+                    user_id=user.id,
+                    module_slug=module.slug,
+                    kind="precheck",
+                    content_version=quiz.version,
+                    draw=[],
+                    salt="demo",
+                    started_at=moment,
+                    submitted_at=moment,
+                    answers={},
+                    score=rng.choice([20, 40, 40, 60, 60, 80]),
+                )
+            )
         failures = rng.choice([0, 0, 0, 1, 2])
         for attempt in range(failures + 1):
             passed = attempt == failures
-            session.add(QuizAttempt(
-                user_id=user.id, module_slug=module.slug, kind="quiz", content_version=quiz.version,
-                draw=[], salt="demo", started_at=moment, submitted_at=moment, answers={},
-                score=rng.choice([88, 100]) if passed else rng.choice([50, 62, 75]),
-                passed=passed, critical_missed=False,
-            ))
+            session.add(
+                QuizAttempt(
+                    user_id=user.id,
+                    module_slug=module.slug,
+                    kind="quiz",
+                    content_version=quiz.version,
+                    draw=[],
+                    salt="demo",
+                    started_at=moment,
+                    submitted_at=moment,
+                    answers={},
+                    score=rng.choice([88, 100]) if passed else rng.choice([50, 62, 75]),
+                    passed=passed,
+                    critical_missed=False,
+                )
+            )
     session.flush()
-    certificates.issue_if_complete(session, user, course, moment, current_app.config["CERTIFICATE_VALIDITY_MONTHS"])
+    certificates.issue_if_complete(
+        session, user, course, moment, current_app.config["CERTIFICATE_VALIDITY_MONTHS"]
+    )
     session.commit()

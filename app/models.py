@@ -295,7 +295,9 @@ class Match(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    mentors: Mapped[list[MatchMentor]] = relationship(back_populates="match", order_by="MatchMentor.id")
+    mentors: Mapped[list[MatchMentor]] = relationship(
+        back_populates="match", order_by="MatchMentor.id"
+    )
     youth: Mapped[list[MatchYouth]] = relationship(back_populates="match", order_by="MatchYouth.id")
 
     @property

@@ -20,5 +20,5 @@ def apply_security_headers(response: Response) -> Response:
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_user and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Vary"] = "Cookie"
+        response.vary.add("Cookie")  # keep any Vary the view set (Accept-Encoding, ...)
     return response

@@ -51,7 +51,9 @@ class Client:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    def request(
+        self, method: str, path: str, body: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
         connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         data = None
@@ -71,12 +73,16 @@ class Client:
     def sign_in(self, email: str, password: str) -> None:
         _, _, page = self.request("GET", "/sign-in")
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        status, _, _ = self.request("POST", "/sign-in", {"email": email, "password": password, "csrf_token": token})
+        status, _, _ = self.request(
+            "POST", "/sign-in", {"email": email, "password": password, "csrf_token": token}
+        )
         if status != 302:
             raise SystemExit(f"could not sign in as {email} (status {status})")
 
 
-def load(port: int, path: str, cookies: dict[str, str], seconds: float, concurrency: int) -> dict[str, float]:
+def load(
+    port: int, path: str, cookies: dict[str, str], seconds: float, concurrency: int
+) -> dict[str, float]:
     """Requests per second and latency percentiles for GET `path`."""
     latencies: list[float] = []
     errors = 0
@@ -156,11 +162,26 @@ def main() -> None:
     flask = str(BIN / "flask")
     subprocess.run([flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     print(f"Seeding {args.mentors} mentors...", flush=True)
-    subprocess.run([flask, "demo", "seed", "--mentors", str(args.mentors)], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [flask, "demo", "seed", "--mentors", str(args.mentors)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
     port = free_port()
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(args.workers), "--bind", f"{HOST}:{port}", "--log-level", "warning", "app:create_app()"],
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"{HOST}:{port}",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
         env=env,
         cwd=ROOT,
     )
@@ -170,7 +191,12 @@ def main() -> None:
         mentor.sign_in("mentor1@example.org", "demo mentor password 2026")
         staff.sign_in("coordinator@example.org", "demo mentor password 2026")
         code = subprocess.run(
-            [str(BIN / "python"), "-c", FIND_CODE], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+            [str(BIN / "python"), "-c", FIND_CODE],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         _, _, training = mentor.request("GET", "/training")
         module = re.search(r'href="(/modules/[a-z0-9-]+)"', training).group(1)
@@ -198,8 +224,10 @@ def main() -> None:
                 f"{label:38} {result['rps']:8.1f} {result['rps'] / bare:7.2f} "
                 f"{result['p50_ms']:8.1f} {result['p95_ms']:8.1f} {result['errors']:7d}"
             )
-        print(f"\n{args.workers} gunicorn workers, {args.concurrency} concurrent clients, {args.seconds:.0f} s per page, "
-              f"{os.cpu_count()} CPUs; ratios are throughput relative to /healthz in this same run.")
+        print(
+            f"\n{args.workers} gunicorn workers, {args.concurrency} concurrent clients, {args.seconds:.0f} s per page, "
+            f"{os.cpu_count()} CPUs; ratios are throughput relative to /healthz in this same run."
+        )
         if args.json:
             print(json.dumps(results, indent=2))
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from app import create_app
@@ -24,7 +24,9 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if os.environ.get("MENTOR_READY_TEST_DB") == "postgresql":
         url = os.environ.get("TEST_DATABASE_URL", "")
         if not url:
-            pytest.exit("MENTOR_READY_TEST_DB=postgresql but TEST_DATABASE_URL is not set", returncode=3)
+            pytest.exit(
+                "MENTOR_READY_TEST_DB=postgresql but TEST_DATABASE_URL is not set", returncode=3
+            )
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
@@ -57,10 +59,33 @@ def app_config(database_url: str) -> dict[str, object]:
     return {}
 
 
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as it would in production.
+
+    The `app` fixture keeps an app context open for the whole test, and Flask reuses it for each
+    request, so without this `g` would carry Flask-Login's user and Flask-WTF's CSRF token from
+    one request (and one client) to the next: a signed-out or second client would look signed in.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Run one request with `g` emptied, then restore what the test had in it."""
+        if not has_app_context():
+            return super().open(*args, **kwargs)
+        values = g._get_current_object().__dict__
+        saved = dict(values)
+        values.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            values.clear()
+            values.update(saved)
+
+
 @pytest.fixture
 def app(database_url: str, app_config: dict[str, object]) -> Iterator[Flask]:
     """The app on the shared test database; every table is emptied afterwards."""
     app = create_app(config_for(database_url, **app_config))
+    app.test_client_class = FreshGlobalsClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -91,7 +116,9 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_PATTERN = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_from(html: str) -> str:

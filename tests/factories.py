@@ -37,7 +37,9 @@ def make_user(
     )
 
 
-def sign_in(client: FlaskClient, user: User, password: str = PASSWORD, remember: bool = False) -> None:
+def sign_in(
+    client: FlaskClient, user: User, password: str = PASSWORD, remember: bool = False
+) -> None:
     """Sign `user` in through the real sign-in form."""
     from tests.conftest import csrf_from
 
@@ -49,12 +51,13 @@ def sign_in(client: FlaskClient, user: User, password: str = PASSWORD, remember:
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def post_form(client: FlaskClient, path: str, data: dict | None = None, page: str | None = None, **kwargs):
+def post_form(
+    client: FlaskClient, path: str, data: dict | None = None, page: str | None = None, **kwargs
+):
     """POST `data` with a valid CSRF token taken from `page` (default: the sign-in page)."""
     from tests.conftest import csrf_from
 
-    response = client.get(page or "/sign-in")
-    if response.status_code == 302:  # signed in already: any page with the sign-out form will do
-        response = client.get("/training")
+    # Signed in already, the sign-in page redirects home, whose sign-out form carries a token.
+    response = client.get(page or "/sign-in", follow_redirects=True)
     token = csrf_from(response.get_data(as_text=True))
     return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)

@@ -7,7 +7,10 @@ from wtforms import EmailField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
-ROLE_CHOICES = [SelectChoice("staff", "Staff: sees and acts on every mentor"), SelectChoice("admin", "Administrator: staff plus account management")]
+ROLE_CHOICES = [
+    SelectChoice("staff", "Staff: sees and acts on every mentor"),
+    SelectChoice("admin", "Administrator: staff plus account management"),
+]
 
 
 class InviteStaffForm(FlaskForm):
@@ -16,7 +19,11 @@ class InviteStaffForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired("Enter their name."), Length(max=200)])
     email = EmailField(
         "Email address",
-        validators=[DataRequired("Enter their email address."), Length(max=320), Email("Enter a valid email address.")],
+        validators=[
+            DataRequired("Enter their email address."),
+            Length(max=320),
+            Email("Enter a valid email address."),
+        ],
     )
     role = RadioField("Role", choices=ROLE_CHOICES, validators=[InputRequired("Choose a role.")])
     submit = SubmitField("Add and send the invitation")

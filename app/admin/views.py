@@ -36,7 +36,10 @@ def accounts() -> ResponseReturnValue:
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(f"{user.name} is added. They have been emailed a link to choose a password.", "success")
+            flash(
+                f"{user.name} is added. They have been emailed a link to choose a password.",
+                "success",
+            )
             return redirect(url_for("admin.accounts"))
     return (
         render_template(

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from app.content.model import MENTOR_TYPES
 from app.services.accounts import EMAIL_MAX, NAME_MAX
 
-PASSWORD_HINT = (
+CHOOSING_ADVICE = (
     "At least 15 characters. A few unrelated words make a strong, memorable password; "
     "spaces and any characters are welcome."
 )
+
+
+def strip_spaces(value: str | None) -> str | None:
+    """Drop the spaces phone keyboards and copy-paste add around an email address."""
+    return value.strip() if isinstance(value, str) else value
 
 
 class RegisterForm(FlaskForm):
@@ -20,11 +33,15 @@ class RegisterForm(FlaskForm):
 
     name = StringField(
         "Full name",
-        validators=[DataRequired("Enter your name."), Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters.")],
+        validators=[
+            DataRequired("Enter your name."),
+            Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters."),
+        ],
         description="As your program knows you. Certificates show it; public checks show only your first name and last initial.",
     )
     email = EmailField(
         "Email address",
+        filters=[strip_spaces],
         validators=[
             DataRequired("Enter your email address."),
             Length(max=EMAIL_MAX),
@@ -34,27 +51,26 @@ class RegisterForm(FlaskForm):
     password = PasswordField(
         "Password",
         validators=[InputRequired("Choose a password.")],
-        description=PASSWORD_HINT,
+        description=CHOOSING_ADVICE,
     )
     mentor_type = RadioField(
         "What kind of mentor will you be?",
-        choices=list(MENTOR_TYPES.items()),
+        choices=[SelectChoice(key, label) for key, label in MENTOR_TYPES.items()],
         validators=[InputRequired("Choose the kind of mentor you will be.")],
         validate_choice=True,
+        invalid_choice_message="Choose one of the kinds of mentor listed.",
     )
     submit = SubmitField("Create my account")
-
-    def validate_mentor_type(self, field: RadioField) -> None:
-        """Replace WTForms' generic message for a value that is not offered."""
-        if field.data not in MENTOR_TYPES:
-            field.errors[:] = []
-            raise ValueError("Choose one of the kinds of mentor listed.")
 
 
 class SignInForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)])
+    email = EmailField(
+        "Email address",
+        filters=[strip_spaces],
+        validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
+    )
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
@@ -69,20 +85,34 @@ class SignOutForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     """The current password, then the new one."""
 
-    current_password = PasswordField("Current password", validators=[InputRequired("Enter your current password.")])
-    password = PasswordField("New password", validators=[InputRequired("Choose a new password.")], description=PASSWORD_HINT)
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password.")]
+    )
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired("Choose a new password.")],
+        description=CHOOSING_ADVICE,
+    )
     submit = SubmitField("Change password")
 
 
 class ForgotPasswordForm(FlaskForm):
     """Where to send a reset link."""
 
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)])
+    email = EmailField(
+        "Email address",
+        filters=[strip_spaces],
+        validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
+    )
     submit = SubmitField("Send me a reset link")
 
 
 class ResetPasswordForm(FlaskForm):
     """A new password chosen through an emailed link."""
 
-    password = PasswordField("New password", validators=[InputRequired("Choose a new password.")], description=PASSWORD_HINT)
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired("Choose a new password.")],
+        description=CHOOSING_ADVICE,
+    )
     submit = SubmitField("Set my password")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
 
 from app.auth.forms import (
     ChangePasswordForm,
@@ -28,8 +29,12 @@ def _sign_in_limit() -> str:
     return current_app.config["SIGN_IN_RATE_LIMIT"]
 
 
+def _has_remember_cookie() -> bool:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE_NAME) in request.cookies
+
+
 def _home_for(user: accounts.User) -> str:
-    return url_for("learn.dashboard")
+    return url_for("staff.dashboard") if user.is_staff else url_for("learn.dashboard")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -37,7 +42,7 @@ def _home_for(user: accounts.User) -> str:
 def register() -> ResponseReturnValue:
     """A new mentor creates an account and lands on My training."""
     if current_user.is_authenticated:
-        return redirect(url_for("learn.dashboard"))
+        return redirect(_home_for(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -94,14 +99,18 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = accounts.change_password(
-                db.session, current_user.id, form.current_password.data or "", form.password.data or ""
+                db.session,
+                current_user.id,
+                form.current_password.data or "",
+                form.password.data or "",
             )
         except DomainError as error:
             attach_error(form, error, default_field="password")
         else:
-            login_user(user, fresh=True)
+            # The session token changed: sign this device in again, keeping its remember-me.
+            login_user(user, remember=_has_remember_cookie(), fresh=True)
             flash("Your password is changed. Other devices have been signed out.", "success")
-            return redirect(url_for("learn.dashboard"))
+            return redirect(_home_for(user))
     return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
 
 
@@ -136,7 +145,9 @@ def reset_password(token: str) -> ResponseReturnValue:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password_with_token(db.session, token, "password_reset", form.password.data or "")
+            accounts.set_password_with_token(
+                db.session, token, "password_reset", form.password.data or ""
+            )
         except DomainError as error:
             attach_error(form, error, default_field="password")
         else:

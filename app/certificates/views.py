@@ -81,7 +81,9 @@ def verify(code: str) -> ResponseReturnValue:
     found = certificates.verify(db.session, code, current_app.config["CERTIFICATE_PUBLIC_NAME"])
     if found is None:
         return render_template("certificates/not_found.html", form=VerifyForm()), 404
-    return render_template("certificates/verify.html", certificate=found, form=NameCheckForm(), answer=None)
+    return render_template(
+        "certificates/verify.html", certificate=found, form=NameCheckForm(), answer=None
+    )
 
 
 @bp.post("/verify/<code>/name")
@@ -94,7 +96,11 @@ def check_name(code: str) -> ResponseReturnValue:
     form = NameCheckForm()
     answer = None
     if form.validate_on_submit():
-        answer = "matches" if certificates.name_matches(db.session, code, form.full_name.data or "") else "does not match"
+        answer = (
+            "matches"
+            if certificates.name_matches(db.session, code, form.full_name.data or "")
+            else "does not match"
+        )
     return (
         render_template("certificates/verify.html", certificate=found, form=form, answer=answer),
         422 if form.errors else 200,

@@ -39,7 +39,15 @@ COURSE_KEYS = {
     "modules",
 }
 PATH_ENTRY_KEYS = {"slug", "required_for"}
-MODULE_KEYS = {"title", "summary", "minutes", "objectives", "content_note", "requires", "reflection"}
+MODULE_KEYS = {
+    "title",
+    "summary",
+    "minutes",
+    "objectives",
+    "content_note",
+    "requires",
+    "reflection",
+}
 QUIZ_KEYS = {"title", "pass_mark", "draw", "shuffle", "max_failures", "cooldown_hours", "questions"}
 QUESTION_KEYS = {"id", "type", "prompt", "options", "explanation", "review", "critical", "scenario"}
 OPTION_KEYS = {"id", "text", "correct"}
@@ -169,7 +177,11 @@ def _text_list(data: LineDict, key: str, problems: _Problems, required: bool) ->
         return []
     items = []
     for index, item in enumerate(value):
-        if isinstance(item, bool) or not isinstance(item, str | int | float) or not str(item).strip():
+        if (
+            isinstance(item, bool)
+            or not isinstance(item, str | int | float)
+            or not str(item).strip()
+        ):
             problems.add(value.line_of(index), f"each item of '{key}' must be non-empty text")
             continue
         items.append(str(item).strip())
@@ -219,7 +231,9 @@ def _load_path(modules_dir: Path, sink: list[ContentProblem]) -> Course | None:
             steps = {}
             for key, label in raw_steps.items():
                 if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
-                    problems.add(raw_steps.line_of(key), f"screening step key {key!r} must be snake_case")
+                    problems.add(
+                        raw_steps.line_of(key), f"screening step key {key!r} must be snake_case"
+                    )
                 elif not isinstance(label, str) or not label.strip():
                     problems.add(raw_steps.line_of(key), f"screening step '{key}' needs a label")
                 else:
@@ -392,11 +406,15 @@ def _load_option(
     text = _text(raw, "text", problems)
     correct = raw.get("correct")
     if not isinstance(correct, bool):
-        problems.add(raw.line_of("correct"), "each option needs 'correct: true' or 'correct: false'")
+        problems.add(
+            raw.line_of("correct"), "each option needs 'correct: true' or 'correct: false'"
+        )
         return None, False
     if text is None:
         return None, correct
-    return Option(id=option_id, text_html=render_markdown(text, inline=True), correct=correct), correct
+    return Option(
+        id=option_id, text_html=render_markdown(text, inline=True), correct=correct
+    ), correct
 
 
 def _load_question(
@@ -439,7 +457,9 @@ def _load_question(
     else:
         option_ids: set[str] = set()
         for index, raw_option in enumerate(raw_options):
-            option, flag = _load_option(raw_option, raw_options.line_of(index), option_ids, problems)
+            option, flag = _load_option(
+                raw_option, raw_options.line_of(index), option_ids, problems
+            )
             flags.append(flag)
             if option:
                 options.append(option)
@@ -510,7 +530,9 @@ def _load_quiz(path: Path, module: Module | None, sink: list[ContentProblem]) ->
     )
 
 
-def check_course(modules_dir: str | Path, quizzes_dir: str | Path) -> tuple[Course | None, list[ContentProblem]]:
+def check_course(
+    modules_dir: str | Path, quizzes_dir: str | Path
+) -> tuple[Course | None, list[ContentProblem]]:
     """Load the whole course; return it (when valid) and every problem found."""
     modules_dir, quizzes_dir = Path(modules_dir), Path(quizzes_dir)
     problems: list[ContentProblem] = []
@@ -522,7 +544,10 @@ def check_course(modules_dir: str | Path, quizzes_dir: str | Path) -> tuple[Cour
     for slug in path_slugs:
         module_path = modules_dir / f"{slug}.md"
         if not module_path.is_file():
-            course_file.add(_path_line(modules_dir, slug), f"module '{slug}' has no file {display_path(module_path)}")
+            course_file.add(
+                _path_line(modules_dir, slug),
+                f"module '{slug}' has no file {display_path(module_path)}",
+            )
             continue
         module = _load_module(module_path, slug, problems)
         if module:
@@ -540,7 +565,9 @@ def check_course(modules_dir: str | Path, quizzes_dir: str | Path) -> tuple[Cour
             elif required not in path_slugs:
                 module_problems.add(1, f"'requires' names no module '{required}'")
             elif path_slugs.index(required) > path_slugs.index(slug):
-                module_problems.add(1, f"'requires' names '{required}', which comes later on the path")
+                module_problems.add(
+                    1, f"'requires' names '{required}', which comes later on the path"
+                )
 
     quiz_paths = {path.stem: path for path in sorted(Path(quizzes_dir).glob("*.yaml"))}
     for slug, quiz_path in quiz_paths.items():
@@ -562,7 +589,9 @@ def check_course(modules_dir: str | Path, quizzes_dir: str | Path) -> tuple[Cour
 def _path_line(modules_dir: Path, slug: str) -> int:
     """The line of course.yaml that names `slug`, for messages about that module."""
     try:
-        for number, line in enumerate((modules_dir / COURSE_FILE).read_text("utf-8").splitlines(), 1):
+        for number, line in enumerate(
+            (modules_dir / COURSE_FILE).read_text("utf-8").splitlines(), 1
+        ):
             if re.search(rf"slug:\s*['\"]?{re.escape(slug)}['\"]?\s*$", line):
                 return number
     except OSError:

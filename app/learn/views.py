@@ -21,6 +21,8 @@ bp = Blueprint("learn", __name__)
 @login_required
 def dashboard() -> ResponseReturnValue:
     """My training: progress, the next step and every module's status."""
+    if current_user.is_staff:
+        return redirect(url_for("staff.dashboard"))
     course = current_course()
     return render_template(
         "learn/dashboard.html",
@@ -98,7 +100,9 @@ def save_journal(slug: str) -> ResponseReturnValue:
     form = JournalForm()
     if form.validate_on_submit():
         try:
-            private_notes.save_journal(db.session, current_user.id, course, slug, form.text.data or "")
+            private_notes.save_journal(
+                db.session, current_user.id, course, slug, form.text.data or ""
+            )
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -112,7 +116,10 @@ def save_journal(slug: str) -> ResponseReturnValue:
 @login_required
 def journal() -> ResponseReturnValue:
     """My journal: every module's reflection prompts with my private notes."""
-    return render_template("learn/journal.html", pages=private_notes.journal(db.session, current_user.id, current_course()))
+    return render_template(
+        "learn/journal.html",
+        pages=private_notes.journal(db.session, current_user.id, current_course()),
+    )
 
 
 @bp.route("/self-care", methods=["GET", "POST"])
@@ -124,14 +131,18 @@ def self_care() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             private_notes.save_self_care_plan(
-                db.session, current_user.id, {key: getattr(form, key).data for key in private_notes.PLAN_SECTIONS}
+                db.session,
+                current_user.id,
+                {key: getattr(form, key).data for key in private_notes.PLAN_SECTIONS},
             )
         except DomainError as error:
             attach_error(form, error)
         else:
             flash("Your self-care plan is saved. Only you can see it.", "success")
             return redirect(url_for("learn.self_care"))
-    return render_template("learn/self_care.html", form=form, plan=plan), 422 if form.errors else 200
+    return render_template(
+        "learn/self_care.html", form=form, plan=plan
+    ), 422 if form.errors else 200
 
 
 @bp.get("/self-care/print")
@@ -139,4 +150,6 @@ def self_care() -> ResponseReturnValue:
 def self_care_print() -> ResponseReturnValue:
     """A clean page of the plan for printing or saving as PDF from the browser."""
     plan = private_notes.self_care_plan(db.session, current_user.id)
-    return render_template("learn/self_care_print.html", plan=plan, sections=private_notes.PLAN_SECTIONS)
+    return render_template(
+        "learn/self_care_print.html", plan=plan, sections=private_notes.PLAN_SECTIONS
+    )

@@ -55,7 +55,9 @@ def begin(slug: str) -> ResponseReturnValue:
     return redirect(url_for("quiz.take", attempt_id=attempt.id))
 
 
-def _render_attempt(attempt: quizzes.QuizAttempt, error: str | None = None, status: int = 200) -> ResponseReturnValue:
+def _render_attempt(
+    attempt: quizzes.QuizAttempt, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
     course = current_course()
     quiz = course.quiz(attempt.module_slug)
     module = course.module(attempt.module_slug)

@@ -100,16 +100,18 @@ def create_account(
         password_changed_at=now,
     )
     session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        "account.created",
-        actor_id=actor_id if actor_id is not None else user.id,
-        subject_user_id=user.id,
-        detail={"role": role},
-        now=now,
-    )
     try:
+        # Two sign-ups racing with one email both pass the check above; the unique constraint
+        # stops the second when its row is written, which is here at the flush.
+        session.flush()
+        audit.record(
+            session,
+            "account.created",
+            actor_id=actor_id if actor_id is not None else user.id,
+            subject_user_id=user.id,
+            detail={"role": role},
+            now=now,
+        )
         session.commit()
     except sa.exc.IntegrityError as error:
         session.rollback()
@@ -167,7 +169,9 @@ def change_password(
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
     user.session_token = new_session_token()
-    audit.record(session, "account.password_changed", actor_id=user.id, subject_user_id=user.id, now=now)
+    audit.record(
+        session, "account.password_changed", actor_id=user.id, subject_user_id=user.id, now=now
+    )
     session.commit()
     return user
 
@@ -221,7 +225,9 @@ def request_password_reset(
     )
 
 
-def token_user(session: Session, raw: str, purpose: str, now: datetime | None = None) -> User | None:
+def token_user(
+    session: Session, raw: str, purpose: str, now: datetime | None = None
+) -> User | None:
     """The account a still-usable token belongs to, or None."""
     now = now or utcnow()
     token = session.scalar(
@@ -255,6 +261,8 @@ def set_password_with_token(
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
     user.session_token = new_session_token()
-    audit.record(session, f"account.{purpose}_used", actor_id=user.id, subject_user_id=user.id, now=now)
+    audit.record(
+        session, f"account.{purpose}_used", actor_id=user.id, subject_user_id=user.id, now=now
+    )
     session.commit()
     return user

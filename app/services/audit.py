@@ -39,7 +39,9 @@ PER_PAGE = 50
 
 def actions(session: Session) -> list[str]:
     """Every action name recorded so far, for the filter list."""
-    return list(session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    return list(
+        session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )
 
 
 def search(
@@ -64,14 +66,20 @@ def search(
         query = query.where(AuditEvent.action == action)
     if mentor:
         mentor_ids = sa.select(User.id).where(
-            sa.or_(User.email == mentor.strip().lower(), User.name.ilike(_like(mentor), escape="\\"))
+            sa.or_(
+                User.email == mentor.strip().lower(), User.name.ilike(_like(mentor), escape="\\")
+            )
         )
         query = query.where(AuditEvent.subject_user_id.in_(mentor_ids))
     if date_from:
         query = query.where(AuditEvent.occurred_at >= datetime.combine(date_from, time.min, UTC))
     if date_to:
-        query = query.where(AuditEvent.occurred_at < datetime.combine(date_to + timedelta(days=1), time.min, UTC))
-    total = session.scalar(query.with_only_columns(sa.func.count(AuditEvent.id)).order_by(None)) or 0
+        query = query.where(
+            AuditEvent.occurred_at < datetime.combine(date_to + timedelta(days=1), time.min, UTC)
+        )
+    total = (
+        session.scalar(query.with_only_columns(sa.func.count(AuditEvent.id)).order_by(None)) or 0
+    )
     events = session.scalars(
         query.options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())

@@ -18,7 +18,9 @@ from app.services.certificates import format_code
 @lru_cache(maxsize=1)
 def _font_paths() -> tuple[Path, Path]:
     fonts = resources.files("app").joinpath("data/fonts")
-    return Path(str(fonts.joinpath("DejaVuSans.ttf"))), Path(str(fonts.joinpath("DejaVuSans-Bold.ttf")))
+    return Path(str(fonts.joinpath("DejaVuSans.ttf"))), Path(
+        str(fonts.joinpath("DejaVuSans-Bold.ttf"))
+    )
 
 
 def verification_url(base_url: str, code: str) -> str:
@@ -26,7 +28,9 @@ def verification_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/verify/{format_code(code)}"
 
 
-def render_certificate_pdf(certificate: Certificate, *, holder_name: str, program_name: str, base_url: str) -> bytes:
+def render_certificate_pdf(
+    certificate: Certificate, *, holder_name: str, program_name: str, base_url: str
+) -> bytes:
     """A one-page landscape certificate; any Unicode name prints correctly."""
     regular, bold = _font_paths()
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")

@@ -129,7 +129,11 @@ def issue_if_complete(
     else:
         if status(previous, now) in (SUSPENDED, REVOKED) or now < renewal_opens(previous):
             return None
-        since, start, period = renewal_opens(previous), max(previous.valid_until, now), previous.period + 1
+        since, start, period = (
+            renewal_opens(previous),
+            max(previous.valid_until, now),
+            previous.period + 1,
+        )
     if not required <= _passed_since(session, user.id, since):
         return None
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -195,7 +199,9 @@ class PublicCertificate:
         }
 
 
-def verify(session: Session, text: str, name_mode: str, now: datetime | None = None) -> PublicCertificate | None:
+def verify(
+    session: Session, text: str, name_mode: str, now: datetime | None = None
+) -> PublicCertificate | None:
     """The public view of a certificate, or None for malformed or unknown codes."""
     certificate = find_by_code(session, text)
     if certificate is None:
@@ -266,17 +272,23 @@ def _record_action(
     return certificate
 
 
-def suspend(session: Session, staff_id: int, certificate_id: int, reason: str, now: datetime | None = None) -> Certificate:
+def suspend(
+    session: Session, staff_id: int, certificate_id: int, reason: str, now: datetime | None = None
+) -> Certificate:
     """Suspend a certificate while a concern is looked into."""
     return _record_action(session, staff_id, certificate_id, "suspend", reason, now or utcnow())
 
 
-def lift(session: Session, staff_id: int, certificate_id: int, reason: str, now: datetime | None = None) -> Certificate:
+def lift(
+    session: Session, staff_id: int, certificate_id: int, reason: str, now: datetime | None = None
+) -> Certificate:
     """Lift a suspension; the certificate is valid again unless it has expired."""
     return _record_action(session, staff_id, certificate_id, "lift", reason, now or utcnow())
 
 
-def revoke(session: Session, staff_id: int, certificate_id: int, reason: str, now: datetime | None = None) -> Certificate:
+def revoke(
+    session: Session, staff_id: int, certificate_id: int, reason: str, now: datetime | None = None
+) -> Certificate:
     """Revoke a certificate for good."""
     return _record_action(session, staff_id, certificate_id, "revoke", reason, now or utcnow())
 

@@ -63,39 +63,101 @@ def evaluate(
     reasons: list[Reason] = []
     checklist: list[ChecklistItem] = []
     if not user.is_active:
-        reasons.append(Reason("inactive", "Account is deactivated.", "Your account is not active. Please contact your coordinator."))
+        reasons.append(
+            Reason(
+                "inactive",
+                "Account is deactivated.",
+                "Your account is not active. Please contact your coordinator.",
+            )
+        )
 
     certificate = _counting_certificate(certificates, now)
     cert_status = certs.status(certificate, now) if certificate else None
     if certificate is None:
-        reasons.append(Reason("no_certificate", "No certificate yet: training not finished.", "Finish the training to earn your certificate."))
-        checklist.append(ChecklistItem("Training certificate", False, "Finish the training to earn your certificate."))
+        reasons.append(
+            Reason(
+                "no_certificate",
+                "No certificate yet: training not finished.",
+                "Finish the training to earn your certificate.",
+            )
+        )
+        checklist.append(
+            ChecklistItem(
+                "Training certificate", False, "Finish the training to earn your certificate."
+            )
+        )
     elif cert_status == certs.VALID:
         checklist.append(
-            ChecklistItem("Training certificate", True, f"Valid until {certificate.valid_until:%-d %B %Y}.")
+            ChecklistItem(
+                "Training certificate", True, f"Valid until {certificate.valid_until:%-d %B %Y}."
+            )
         )
     elif cert_status == certs.EXPIRED:
-        reasons.append(Reason("certificate_expired", "Certificate expired.", "Your certificate has expired. Pass the quizzes again to renew it."))
-        checklist.append(ChecklistItem("Training certificate", False, "Expired. Pass the quizzes again to renew it."))
+        reasons.append(
+            Reason(
+                "certificate_expired",
+                "Certificate expired.",
+                "Your certificate has expired. Pass the quizzes again to renew it.",
+            )
+        )
+        checklist.append(
+            ChecklistItem(
+                "Training certificate", False, "Expired. Pass the quizzes again to renew it."
+            )
+        )
     elif cert_status == certs.SUSPENDED:
-        reasons.append(Reason("certificate_suspended", "Certificate suspended.", "Your certificate is on hold while your program looks into something. Your coordinator will be in touch, and you are welcome to contact them."))
-        checklist.append(ChecklistItem("Training certificate", False, "On hold for now. Your coordinator will be in touch."))
+        reasons.append(
+            Reason(
+                "certificate_suspended",
+                "Certificate suspended.",
+                "Your certificate is on hold while your program looks into something. Your coordinator will be in touch, and you are welcome to contact them.",
+            )
+        )
+        checklist.append(
+            ChecklistItem(
+                "Training certificate", False, "On hold for now. Your coordinator will be in touch."
+            )
+        )
     else:
-        reasons.append(Reason("certificate_revoked", "Certificate revoked.", "Your certificate is no longer active. Please talk with your coordinator about what comes next."))
-        checklist.append(ChecklistItem("Training certificate", False, "No longer active. Please talk with your coordinator."))
+        reasons.append(
+            Reason(
+                "certificate_revoked",
+                "Certificate revoked.",
+                "Your certificate is no longer active. Please talk with your coordinator about what comes next.",
+            )
+        )
+        checklist.append(
+            ChecklistItem(
+                "Training certificate",
+                False,
+                "No longer active. Please talk with your coordinator.",
+            )
+        )
 
     latest = latest_screening(screening)
     for step in course.screening_for(user.mentor_type):
         label = course.screening_steps.get(step, step)
         record = latest.get(step)
         if record is None:
-            reasons.append(Reason(f"pending:{step}", f"{label}: pending.", f"{label}: waiting for your program."))
+            reasons.append(
+                Reason(
+                    f"pending:{step}", f"{label}: pending.", f"{label}: waiting for your program."
+                )
+            )
             checklist.append(ChecklistItem(label, False, "Waiting for your program."))
         elif record.result != "cleared":
-            reasons.append(Reason(f"not_cleared:{step}", f"{label}: not cleared.", f"{label}: please contact your coordinator."))
+            reasons.append(
+                Reason(
+                    f"not_cleared:{step}",
+                    f"{label}: not cleared.",
+                    f"{label}: please contact your coordinator.",
+                )
+            )
             checklist.append(ChecklistItem(label, False, "Please contact your coordinator."))
         else:
-            checklist.append(ChecklistItem(label, True, f"Done on {record.completed_on:%-d %B %Y}."))
+            checklist.append(
+                ChecklistItem(label, True, f"Done on {record.completed_on:%-d %B %Y}.")
+            )
     return Eligibility(
         eligible=not reasons and user.role == "mentor",
         reasons=tuple(reasons),
@@ -111,7 +173,9 @@ def _counting_certificate(certificates: Sequence[Certificate], now: datetime) ->
     return max(started, key=lambda c: c.period, default=None)
 
 
-def eligibility(session: Session, user: User, course: Course, now: datetime | None = None) -> Eligibility:
+def eligibility(
+    session: Session, user: User, course: Course, now: datetime | None = None
+) -> Eligibility:
     """Eligibility of one mentor."""
     return eligibility_for_many(session, [user], course, now)[user.id]
 
@@ -126,10 +190,14 @@ def eligibility_for_many(
     by_user_screening: dict[int, list[ScreeningRecord]] = defaultdict(list)
     if ids:
         for certificate in session.scalars(
-            sa.select(Certificate).where(Certificate.user_id.in_(ids)).options(selectinload(Certificate.actions))
+            sa.select(Certificate)
+            .where(Certificate.user_id.in_(ids))
+            .options(selectinload(Certificate.actions))
         ):
             by_user_certs[certificate.user_id].append(certificate)
-        for record in session.scalars(sa.select(ScreeningRecord).where(ScreeningRecord.user_id.in_(ids))):
+        for record in session.scalars(
+            sa.select(ScreeningRecord).where(ScreeningRecord.user_id.in_(ids))
+        ):
             by_user_screening[record.user_id].append(record)
     return {
         user.id: evaluate(user, by_user_certs[user.id], by_user_screening[user.id], course, now)

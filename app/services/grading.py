@@ -48,4 +48,6 @@ def grade_attempt(
     score = (100 * right) // len(results) if results else 0
     critical_missed = any(result.critical and not result.correct for result in results)
     passed = score >= quiz.pass_mark and not critical_missed
-    return Grade(score=score, passed=passed, critical_missed=critical_missed, results=tuple(results))
+    return Grade(
+        score=score, passed=passed, critical_missed=critical_missed, results=tuple(results)
+    )

@@ -50,7 +50,9 @@ class MatchRefused(DomainError):
 def _count_problem(what: str, count: int, bounds: tuple[int, int | None], model: str) -> str | None:
     low, high = bounds
     if count < low or (high is not None and count > high):
-        allowed = f"exactly {low}" if low == high else (f"{low} to {high}" if high else f"at least {low}")
+        allowed = (
+            f"exactly {low}" if low == high else (f"{low} to {high}" if high else f"at least {low}")
+        )
         return f"A {MODEL_RULES[model].label.split(' (')[0].lower()} match needs {allowed} {what}; {count} given."
     return None
 
@@ -103,25 +105,40 @@ def create_match(
     if started_on > now.date():
         reasons.append("The start date cannot be in the future.")
 
-    mentors = list(session.scalars(sa.select(User).where(User.id.in_(mentor_ids)))) if mentor_ids else []
+    mentors = (
+        list(session.scalars(sa.select(User).where(User.id.in_(mentor_ids)))) if mentor_ids else []
+    )
     found = {mentor.id for mentor in mentors}
-    reasons.extend("One of the chosen mentors does not exist." for mentor_id in mentor_ids if mentor_id not in found)
+    reasons.extend(
+        "One of the chosen mentors does not exist."
+        for mentor_id in mentor_ids
+        if mentor_id not in found
+    )
     for mentor in mentors:
         if mentor.role != "mentor":
             reasons.append(f"{mentor.name} is not a mentor account.")
-    verdicts = eligibility_for_many(session, [m for m in mentors if m.role == "mentor"], course, now)
+    verdicts = eligibility_for_many(
+        session, [m for m in mentors if m.role == "mentor"], course, now
+    )
     for mentor in mentors:
         verdict = verdicts.get(mentor.id)
         if verdict is not None and not verdict.eligible:
-            reasons.append(f"{mentor.name} is not eligible: " + " ".join(r.staff_text for r in verdict.reasons))
+            reasons.append(
+                f"{mentor.name} is not eligible: " + " ".join(r.staff_text for r in verdict.reasons)
+            )
 
     if codes:
         taken = session.scalars(
             sa.select(MatchYouth.youth_code).where(
-                MatchYouth.youth_code.in_(codes), MatchYouth.model == model, MatchYouth.is_open.is_(True)
+                MatchYouth.youth_code.in_(codes),
+                MatchYouth.model == model,
+                MatchYouth.is_open.is_(True),
             )
         ).all()
-        reasons.extend(f"Youth {code} is already in an open {rule.label.split(' (')[0].lower()} match." for code in taken)
+        reasons.extend(
+            f"Youth {code} is already in an open {rule.label.split(' (')[0].lower()} match."
+            for code in taken
+        )
     if reasons:
         raise MatchRefused(reasons)
 
@@ -132,19 +149,32 @@ def create_match(
     session.flush()
     for mentor_id in mentor_ids:
         audit.record(
-            session, "match.created", actor_id=staff_id, subject_user_id=mentor_id,
-            target=f"match {match.id}", detail={"model": model, "youth": codes}, now=now,
+            session,
+            "match.created",
+            actor_id=staff_id,
+            subject_user_id=mentor_id,
+            target=f"match {match.id}",
+            detail={"model": model, "youth": codes},
+            now=now,
         )
     try:
         session.commit()
     except sa.exc.IntegrityError as error:
         session.rollback()
-        raise MatchRefused(["A youth code was put in another open match of this model at the same moment."]) from error
+        raise MatchRefused(
+            ["A youth code was put in another open match of this model at the same moment."]
+        ) from error
     return match
 
 
 def end_match(
-    session: Session, staff_id: int, match_id: int, *, ended_on: date, reason: str, now: datetime | None = None
+    session: Session,
+    staff_id: int,
+    match_id: int,
+    *,
+    ended_on: date,
+    reason: str,
+    now: datetime | None = None,
 ) -> Match:
     """Record the end of a match with its date and closure reason; nothing is deleted."""
     now = now or utcnow()
@@ -157,7 +187,9 @@ def end_match(
     if len(reason) > REASON_MAX:
         raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
     if ended_on < match.started_on or ended_on > now.date():
-        raise DomainError("The end date must be between the start date and today.", field="ended_on")
+        raise DomainError(
+            "The end date must be between the start date and today.", field="ended_on"
+        )
     match.ended_on = ended_on
     match.closure_reason = reason
     match.ended_by_id = staff_id
@@ -165,8 +197,13 @@ def end_match(
         youth.is_open = False
     for mentor in match.mentors:
         audit.record(
-            session, "match.ended", actor_id=staff_id, subject_user_id=mentor.user_id,
-            target=f"match {match.id}", detail={"reason": reason}, now=now,
+            session,
+            "match.ended",
+            actor_id=staff_id,
+            subject_user_id=mentor.user_id,
+            target=f"match {match.id}",
+            detail={"reason": reason},
+            now=now,
         )
     session.commit()
     return match
@@ -177,14 +214,18 @@ def get_match(session: Session, match_id: int) -> Match:
     match = session.scalar(
         sa.select(Match)
         .where(Match.id == match_id)
-        .options(selectinload(Match.mentors).selectinload(MatchMentor.user), selectinload(Match.youth))
+        .options(
+            selectinload(Match.mentors).selectinload(MatchMentor.user), selectinload(Match.youth)
+        )
     )
     if match is None:
         raise NotFound("There is no such match.")
     return match
 
 
-def list_matches(session: Session, *, open_only: bool | None = None, mentor_id: int | None = None) -> list[Match]:
+def list_matches(
+    session: Session, *, open_only: bool | None = None, mentor_id: int | None = None
+) -> list[Match]:
     """Matches, newest first, optionally only open or ended ones, or one mentor's."""
     query = sa.select(Match).options(
         selectinload(Match.mentors).selectinload(MatchMentor.user), selectinload(Match.youth)
@@ -194,11 +235,15 @@ def list_matches(session: Session, *, open_only: bool | None = None, mentor_id: 
     elif open_only is False:
         query = query.where(Match.ended_on.is_not(None))
     if mentor_id is not None:
-        query = query.where(Match.id.in_(sa.select(MatchMentor.match_id).where(MatchMentor.user_id == mentor_id)))
+        query = query.where(
+            Match.id.in_(sa.select(MatchMentor.match_id).where(MatchMentor.user_id == mentor_id))
+        )
     return list(session.scalars(query.order_by(Match.started_on.desc(), Match.id.desc())))
 
 
-def needing_review(session: Session, course: Course, now: datetime | None = None) -> list[tuple[Match, list[str]]]:
+def needing_review(
+    session: Session, course: Course, now: datetime | None = None
+) -> list[tuple[Match, list[str]]]:
     """Open matches with a mentor who has since lost eligibility, with the reasons. Nothing changes."""
     matches = list_matches(session, open_only=True)
     mentors = {link.user.id: link.user for match in matches for link in match.mentors}

@@ -47,23 +47,37 @@ def get_mentor(session: Session, mentor_id: int) -> User:
     return user
 
 
-def mentor_detail(session: Session, mentor_id: int, course: Course, now: datetime | None = None) -> MentorDetail:
+def mentor_detail(
+    session: Session, mentor_id: int, course: Course, now: datetime | None = None
+) -> MentorDetail:
     """Profile, progress, attempts, knowledge gain, certificates, screening, matches, audit trail."""
     now = now or utcnow()
     user = get_mentor(session, mentor_id)
     attempts = quizzes.attempts_for(session, user.id)
     gains = []
     for module in course.modules_for(user.mentor_type):
-        pre = [a.score for a in attempts if a.module_slug == module.slug and a.kind == "precheck" and a.score is not None]
-        passed = [a.score for a in attempts if a.module_slug == module.slug and a.kind == "quiz" and a.passed]
-        gains.append(KnowledgeGain(module.title, pre[0] if pre else None, passed[0] if passed else None))
+        pre = [
+            a.score
+            for a in attempts
+            if a.module_slug == module.slug and a.kind == "precheck" and a.score is not None
+        ]
+        passed = [
+            a.score
+            for a in attempts
+            if a.module_slug == module.slug and a.kind == "quiz" and a.passed
+        ]
+        gains.append(
+            KnowledgeGain(module.title, pre[0] if pre else None, passed[0] if passed else None)
+        )
     return MentorDetail(
         user=user,
         overview=progress.training_overview(session, user, course, now),
         eligibility=eligibility(session, user, course, now),
         attempts=[a for a in attempts if a.submitted_at is not None],
         gains=gains,
-        certificates=[(c, certificates.status(c, now)) for c in certificates.certificates_of(session, user.id)],
+        certificates=[
+            (c, certificates.status(c, now)) for c in certificates.certificates_of(session, user.id)
+        ],
         screening=screening.history(session, user.id),
         matches=matching.list_matches(session, mentor_id=user.id),
         audit_trail=list(
@@ -89,8 +103,12 @@ def change_mentor_type(
     previous = user.mentor_type
     user.mentor_type = mentor_type
     audit.record(
-        session, "mentor.type_changed", actor_id=staff_id, subject_user_id=user.id,
-        detail={"from": previous, "to": mentor_type}, now=now,
+        session,
+        "mentor.type_changed",
+        actor_id=staff_id,
+        subject_user_id=user.id,
+        detail={"from": previous, "to": mentor_type},
+        now=now,
     )
     session.commit()
     return user

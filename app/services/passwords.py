@@ -18,9 +18,7 @@ _hasher = PasswordHasher()
 def configure_hasher(time_cost: int, memory_cost: int, parallelism: int) -> None:
     """Set the argon2id cost; called once when the app starts."""
     global _hasher
-    _hasher = PasswordHasher(
-        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
-    )
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
 
 
 def normalise(password: str) -> str:
@@ -47,7 +45,9 @@ def password_problem(password: str, context: tuple[str, ...] = ()) -> str | None
     folded = password.casefold()
     squeezed = "".join(folded.split())
     if folded in _common_passwords() or squeezed in _common_passwords():
-        return "That password is too common: it appears in lists attackers try first. Choose another."
+        return (
+            "That password is too common: it appears in lists attackers try first. Choose another."
+        )
     if len(set(squeezed)) <= 2:
         return "That password repeats the same characters. Choose something less predictable."
     for word in context:

@@ -18,36 +18,65 @@ from app.services.errors import DomainError, NotFound
 NOTE_MAX = 10_000
 PLAN_FIELD_MAX = 4_000
 PLAN_SECTIONS: dict[str, tuple[str, str]] = {
-    "warning_signs": ("My warning signs", "How do I know I am becoming worn down or affected by what I hear? Think of sleep, mood, body, habits."),
-    "what_helps": ("What helps me", "Things that restore me, big and small, and how often I will do them."),
-    "people_to_call": ("People I can call", "Who I can talk to, including my program's supervisor and, if I need it, a counsellor. First names and roles are enough."),
-    "boundaries": ("Boundaries I keep", "Limits on time, contact and topics that protect me and the young person."),
-    "commitments": ("What I commit to", "What I can truly give: hours, how long, and what I will say no to."),
-    "check_in": ("When I will check in with myself", "A regular time to look at this plan again, and what would make me look sooner."),
+    "warning_signs": (
+        "My warning signs",
+        "How do I know I am becoming worn down or affected by what I hear? Think of sleep, mood, body, habits.",
+    ),
+    "what_helps": (
+        "What helps me",
+        "Things that restore me, big and small, and how often I will do them.",
+    ),
+    "people_to_call": (
+        "People I can call",
+        "Who I can talk to, including my program's supervisor and, if I need it, a counsellor. First names and roles are enough.",
+    ),
+    "boundaries": (
+        "Boundaries I keep",
+        "Limits on time, contact and topics that protect me and the young person.",
+    ),
+    "commitments": (
+        "What I commit to",
+        "What I can truly give: hours, how long, and what I will say no to.",
+    ),
+    "check_in": (
+        "When I will check in with myself",
+        "A regular time to look at this plan again, and what would make me look sooner.",
+    ),
 }
 
 
 def journal_entry(session: Session, user_id: int, slug: str) -> JournalEntry | None:
     """The mentor's own notes on one module."""
     return session.scalar(
-        sa.select(JournalEntry).where(JournalEntry.user_id == user_id, JournalEntry.module_slug == slug)
+        sa.select(JournalEntry).where(
+            JournalEntry.user_id == user_id, JournalEntry.module_slug == slug
+        )
     )
 
 
 def save_journal(
-    session: Session, user_id: int, course: Course, slug: str, text: str, now: datetime | None = None
+    session: Session,
+    user_id: int,
+    course: Course,
+    slug: str,
+    text: str,
+    now: datetime | None = None,
 ) -> JournalEntry | None:
     """Save (or clear, when empty) the mentor's private notes on a module; commits."""
     if course.module(slug) is None:
         raise NotFound("There is no module with that name.")
     text = text.replace("\r\n", "\n").strip()
     if len(text) > NOTE_MAX:
-        raise DomainError(f"Notes can be up to {NOTE_MAX:,} characters. Nothing was saved.", field="text")
+        raise DomainError(
+            f"Notes can be up to {NOTE_MAX:,} characters. Nothing was saved.", field="text"
+        )
     entry = journal_entry(session, user_id, slug)
     if entry is None:
         if not text:
             return None
-        entry = JournalEntry(user_id=user_id, module_slug=slug, text=text, updated_at=now or utcnow())
+        entry = JournalEntry(
+            user_id=user_id, module_slug=slug, text=text, updated_at=now or utcnow()
+        )
         session.add(entry)
     else:
         entry.text = text
@@ -92,7 +121,10 @@ def save_self_care_plan(
     for key in PLAN_SECTIONS:
         value = (sections.get(key) or "").replace("\r\n", "\n").strip()
         if len(value) > PLAN_FIELD_MAX:
-            raise DomainError(f"Each part can be up to {PLAN_FIELD_MAX:,} characters. Nothing was saved.", field=key)
+            raise DomainError(
+                f"Each part can be up to {PLAN_FIELD_MAX:,} characters. Nothing was saved.",
+                field=key,
+            )
         cleaned[key] = value
     plan = self_care_plan(session, user_id)
     if plan is None:

@@ -132,9 +132,7 @@ def has_passed(session: Session, user_id: int, slug: str) -> bool:
     )
 
 
-def cooldown_until(
-    attempts: Sequence[QuizAttempt], quiz: Quiz, now: datetime
-) -> datetime | None:
+def cooldown_until(attempts: Sequence[QuizAttempt], quiz: Quiz, now: datetime) -> datetime | None:
     """When the quiz reopens, if these submitted attempts have closed it; else None.
 
     Failures count in a row since the last pass or the end of the last cool-down.
@@ -330,7 +328,9 @@ def submit_attempt(
         session.commit()
         raise NotAllowed("This quiz was updated since you opened it. Please start it again.")
     if attempt.kind == "quiz":
-        until = cooldown_until(attempts_for(session, user_id, attempt.module_slug, "quiz"), quiz, now)
+        until = cooldown_until(
+            attempts_for(session, user_id, attempt.module_slug, "quiz"), quiz, now
+        )
         if until is not None:
             raise CoolingDown(until)
     chosen = _parse_answers(attempt, quiz, form)
@@ -430,9 +430,7 @@ def review(attempt: QuizAttempt, course: Course) -> list[ReviewedQuestion]:
             continue
         question = quiz.question(item["question"])
         chosen_ids = set(answers.get(question.id, []))
-        chosen = tuple(
-            question.option(oid) for oid in item["options"] if oid in chosen_ids
-        )
+        chosen = tuple(question.option(oid) for oid in item["options"] if oid in chosen_ids)
         correct = bool(chosen_ids) and frozenset(chosen_ids) == question.correct_ids
         passed = bool(attempt.passed)
         reviewed.append(
@@ -442,7 +440,11 @@ def review(attempt: QuizAttempt, course: Course) -> list[ReviewedQuestion]:
                 chosen=chosen,
                 correct=correct,
                 correct_options=(
-                    tuple(question.option(oid) for oid in item["options"] if oid in question.correct_ids)
+                    tuple(
+                        question.option(oid)
+                        for oid in item["options"]
+                        if oid in question.correct_ids
+                    )
                     if passed
                     else None
                 ),

@@ -26,7 +26,12 @@ from app.services.eligibility import evaluate
 
 PER_PAGE = 50
 SEARCH_MAX = 200
-SORTS = {"name": "Name", "registered": "Registration date", "progress": "Progress", "expiry": "Certificate expiry"}
+SORTS = {
+    "name": "Name",
+    "registered": "Registration date",
+    "progress": "Progress",
+    "expiry": "Certificate expiry",
+}
 CERTIFICATE_FILTERS = {
     "none": "No certificate",
     certs.VALID: "Valid",
@@ -83,7 +88,9 @@ def parse_filters(args: Mapping[str, str]) -> tuple[RosterFilters, list[str]]:
     for name, allowed in choices.items():
         value = (args.get(name) or "").strip()
         if value and value not in allowed:
-            problems.append(f"“{value[:40]}” is not one of the choices for {name.replace('_', ' ')}.")
+            problems.append(
+                f"“{value[:40]}” is not one of the choices for {name.replace('_', ' ')}."
+            )
             value = ""
         values[name] = value
     order = (args.get("order") or "").strip()
@@ -144,14 +151,19 @@ def _mentor_query(filters: RosterFilters) -> sa.Select:
     query = sa.select(User).where(User.role == "mentor")
     if filters.q:
         pattern = _like_pattern(filters.q)
-        query = query.where(sa.or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+        query = query.where(
+            sa.or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+        )
     if filters.mentor_type:
         query = query.where(User.mentor_type == filters.mentor_type)
     return query
 
 
 def roster_rows(
-    session: Session, course: Course, filters: RosterFilters | None = None, now: datetime | None = None
+    session: Session,
+    course: Course,
+    filters: RosterFilters | None = None,
+    now: datetime | None = None,
 ) -> list[RosterRow]:
     """Every mentor matching `filters`, sorted; the same eight queries for 10 or 10,000 mentors."""
     filters = filters or RosterFilters()
@@ -163,7 +175,9 @@ def roster_rows(
     passed: dict[int, set[str]] = defaultdict(set)
     for user_id, slug in session.execute(
         sa.select(QuizAttempt.user_id, QuizAttempt.module_slug)
-        .where(QuizAttempt.user_id.in_(ids), QuizAttempt.kind == "quiz", QuizAttempt.passed.is_(True))
+        .where(
+            QuizAttempt.user_id.in_(ids), QuizAttempt.kind == "quiz", QuizAttempt.passed.is_(True)
+        )
         .distinct()
     ):
         passed[user_id].add(slug)
@@ -181,11 +195,15 @@ def roster_rows(
                 last_activity[user_id] = moment
     certificates: dict[int, list[Certificate]] = defaultdict(list)
     for certificate in session.scalars(
-        sa.select(Certificate).where(Certificate.user_id.in_(ids)).options(selectinload(Certificate.actions))
+        sa.select(Certificate)
+        .where(Certificate.user_id.in_(ids))
+        .options(selectinload(Certificate.actions))
     ):
         certificates[certificate.user_id].append(certificate)
     screening: dict[int, list[ScreeningRecord]] = defaultdict(list)
-    for record in session.scalars(sa.select(ScreeningRecord).where(ScreeningRecord.user_id.in_(ids))):
+    for record in session.scalars(
+        sa.select(ScreeningRecord).where(ScreeningRecord.user_id.in_(ids))
+    ):
         screening[record.user_id].append(record)
     matched = set(
         session.scalars(
@@ -213,7 +231,9 @@ def roster_rows(
                 expires_at=verdict.certificate.valid_until if verdict.certificate else None,
                 eligible=verdict.eligible,
                 reasons=tuple(reason.staff_text for reason in verdict.reasons),
-                screening_pending=any(r.code.startswith(("pending:", "not_cleared:")) for r in verdict.reasons),
+                screening_pending=any(
+                    r.code.startswith(("pending:", "not_cleared:")) for r in verdict.reasons
+                ),
                 matched=user.id in matched,
                 last_activity=last_activity.get(user.id),
             )
@@ -238,7 +258,10 @@ def _sorted(rows: list[RosterRow], filters: RosterFilters) -> list[RosterRow]:
         "name": lambda row: (row.name.casefold(), row.user_id),
         "registered": lambda row: (row.registered_at, row.user_id),
         "progress": lambda row: (row.progress, row.name.casefold()),
-        "expiry": lambda row: (row.expires_at.replace(tzinfo=None) if row.expires_at else far, row.name.casefold()),
+        "expiry": lambda row: (
+            row.expires_at.replace(tzinfo=None) if row.expires_at else far,
+            row.name.casefold(),
+        ),
     }
     return sorted(rows, key=keys[filters.sort], reverse=filters.descending)
 
@@ -302,7 +325,11 @@ def dashboard(rows: list[RosterRow], now: datetime | None = None) -> tuple[Funne
     )
     attention = Attention()
     for row in active:
-        if row.certificate_status == certs.VALID and row.expires_at and row.expires_at - now <= EXPIRING_WITHIN:
+        if (
+            row.certificate_status == certs.VALID
+            and row.expires_at
+            and row.expires_at - now <= EXPIRING_WITHIN
+        ):
             attention.expiring.append(row)
         if row.certificate_status == certs.VALID and row.screening_pending:
             attention.screening_pending.append(row)

@@ -17,9 +17,14 @@ INVITE_LIFETIME = timedelta(days=7)
 
 
 def _active_admins(session: Session) -> int:
-    return session.scalar(
-        sa.select(sa.func.count(User.id)).where(User.role == "admin", User.deactivated_at.is_(None))
-    ) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count(User.id)).where(
+                User.role == "admin", User.deactivated_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def _get(session: Session, user_id: int) -> User:
@@ -43,7 +48,9 @@ def deactivate(session: Session, actor: User, user_id: int, now: datetime | None
         raise NotAllowed("This is the last active administrator; it cannot be deactivated.")
     user.deactivated_at = now
     user.session_token = new_session_token()
-    audit.record(session, "account.deactivated", actor_id=actor.id, subject_user_id=user.id, now=now)
+    audit.record(
+        session, "account.deactivated", actor_id=actor.id, subject_user_id=user.id, now=now
+    )
     session.commit()
     return user
 
@@ -56,12 +63,16 @@ def reactivate(session: Session, actor: User, user_id: int, now: datetime | None
     if user.is_active:
         raise DomainError("This account is already active.")
     user.deactivated_at = None
-    audit.record(session, "account.reactivated", actor_id=actor.id, subject_user_id=user.id, now=now)
+    audit.record(
+        session, "account.reactivated", actor_id=actor.id, subject_user_id=user.id, now=now
+    )
     session.commit()
     return user
 
 
-def change_role(session: Session, actor: User, user_id: int, role: str, now: datetime | None = None) -> User:
+def change_role(
+    session: Session, actor: User, user_id: int, role: str, now: datetime | None = None
+) -> User:
     """Change a staff account's role; admins cannot demote themselves or the last admin."""
     if not actor.is_admin:
         raise NotAllowed("Only an administrator can change roles.")
@@ -76,8 +87,12 @@ def change_role(session: Session, actor: User, user_id: int, role: str, now: dat
         raise NotAllowed("This is the last active administrator; it cannot be demoted.")
     previous, user.role = user.role, role
     audit.record(
-        session, "account.role_changed", actor_id=actor.id, subject_user_id=user.id,
-        detail={"from": previous, "to": role}, now=now,
+        session,
+        "account.role_changed",
+        actor_id=actor.id,
+        subject_user_id=user.id,
+        detail={"from": previous, "to": role},
+        now=now,
     )
     session.commit()
     return user
@@ -107,7 +122,14 @@ def invite_staff(
         session, email=email, name=name, password=placeholder, role=role, actor_id=actor.id, now=now
     )
     raw = accounts.issue_token(session, user, "invite", INVITE_LIFETIME, now)
-    audit.record(session, "account.invited", actor_id=actor.id, subject_user_id=user.id, detail={"role": role}, now=now)
+    audit.record(
+        session,
+        "account.invited",
+        actor_id=actor.id,
+        subject_user_id=user.id,
+        detail={"role": role},
+        now=now,
+    )
     session.commit()
     send_mail(
         mail,
@@ -123,5 +145,7 @@ def invite_staff(
 def staff_accounts(session: Session) -> list[User]:
     """Every staff and admin account, admins first."""
     return list(
-        session.scalars(sa.select(User).where(User.role.in_(("staff", "admin"))).order_by(User.role, User.name))
+        session.scalars(
+            sa.select(User).where(User.role.in_(("staff", "admin"))).order_by(User.role, User.name)
+        )
     )

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.content.model import MENTOR_TYPES
@@ -21,8 +28,12 @@ class ScreeningForm(FlaskForm):
         choices=[SelectChoice("cleared", "Cleared"), SelectChoice("not_cleared", "Not cleared")],
         validators=[InputRequired("Choose cleared or not cleared.")],
     )
-    completed_on = DateField("Date completed", validators=[InputRequired("Enter the date, as YYYY-MM-DD.")])
-    note = TextAreaField("Note (optional)", validators=[Length(max=2000)], description="Seen by staff only.")
+    completed_on = DateField(
+        "Date completed", validators=[InputRequired("Enter the date, as YYYY-MM-DD.")]
+    )
+    note = TextAreaField(
+        "Note (optional)", validators=[Length(max=2000)], description="Seen by staff only."
+    )
     submit = SubmitField("Record screening result")
 
 
@@ -45,23 +56,34 @@ class MatchForm(FlaskForm):
         choices=[SelectChoice(key, MODEL_RULES[key].label) for key in MATCH_MODELS],
         validators=[InputRequired("Choose a matching model.")],
     )
-    mentors = SelectMultipleField("Mentor or mentors", coerce=int, validate_choice=False,
-                                  description="Only mentors who are eligible today are listed.")
+    mentors = SelectMultipleField(
+        "Mentor or mentors",
+        coerce=int,
+        validate_choice=False,
+        description="Only mentors who are eligible today are listed.",
+    )
     youth_codes = TextAreaField(
         "Youth code or codes",
         validators=[DataRequired("Enter at least one youth code."), Length(max=2000)],
         description="One code per line: the program's pseudonymous code, 3 to 32 letters, digits or dashes. "
         "Never enter a young person's name, birthday or contact details.",
     )
-    started_on = DateField("Start date", validators=[InputRequired("Enter the start date, as YYYY-MM-DD.")])
+    started_on = DateField(
+        "Start date", validators=[InputRequired("Enter the start date, as YYYY-MM-DD.")]
+    )
     submit = SubmitField("Record the match")
 
 
 class EndMatchForm(FlaskForm):
     """End a match with its date and the reason for closure."""
 
-    ended_on = DateField("End date", validators=[InputRequired("Enter the end date, as YYYY-MM-DD.")])
-    reason = TextAreaField("Closure reason", validators=[DataRequired("Say why the match is ending."), Length(max=2000)])
+    ended_on = DateField(
+        "End date", validators=[InputRequired("Enter the end date, as YYYY-MM-DD.")]
+    )
+    reason = TextAreaField(
+        "Closure reason",
+        validators=[DataRequired("Say why the match is ending."), Length(max=2000)],
+    )
     submit = SubmitField("End the match")
 
 

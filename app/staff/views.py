@@ -40,7 +40,10 @@ from app.web import attach_error
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 CERTIFICATE_ACTIONS = {
-    "suspend": (certificates.suspend, "Certificate suspended. The match list flags any open match for review."),
+    "suspend": (
+        certificates.suspend,
+        "Certificate suspended. The match list flags any open match for review.",
+    ),
     "lift": (certificates.lift, "Suspension lifted."),
     "revoke": (certificates.revoke, "Certificate revoked."),
 }
@@ -50,12 +53,15 @@ def _screening_form(mentor: User) -> ScreeningForm:
     course = current_course()
     form = ScreeningForm()
     form.step.choices = [
-        SelectChoice(step, course.screening_steps[step]) for step in course.screening_for(mentor.mentor_type)
+        SelectChoice(step, course.screening_steps[step])
+        for step in course.screening_for(mentor.mentor_type)
     ]
     return form
 
 
-def _render_mentor(mentor_id: int, screening_form: ScreeningForm | None = None, status: int = 200) -> ResponseReturnValue:
+def _render_mentor(
+    mentor_id: int, screening_form: ScreeningForm | None = None, status: int = 200
+) -> ResponseReturnValue:
     try:
         detail = mentors.mentor_detail(db.session, mentor_id, current_course())
     except NotFound:
@@ -127,23 +133,48 @@ def roster_csv() -> ResponseReturnValue:
     if problems:
         abort(400)
     rows = roster.roster_rows(db.session, current_course(), filters)
-    audit.record(db.session, "export.roster", actor_id=current_user.id, detail={**filters.as_query(), "rows": len(rows)})
+    audit.record(
+        db.session,
+        "export.roster",
+        actor_id=current_user.id,
+        detail={**filters.as_query(), "rows": len(rows)},
+    )
     db.session.commit()
-    header = ["Name", "Email", "Mentor type", "Registered", "Quizzes passed", "Quizzes required",
-              "Certificate", "Certificate expires", "Eligible", "Not eligible because", "Matched"]
+    header = [
+        "Name",
+        "Email",
+        "Mentor type",
+        "Registered",
+        "Quizzes passed",
+        "Quizzes required",
+        "Certificate",
+        "Certificate expires",
+        "Eligible",
+        "Not eligible because",
+        "Matched",
+    ]
     body = (
         [
-            row.name, row.email, row.mentor_type_label, row.registered_at.date().isoformat(), row.passed,
-            row.required, row.certificate_status or "none",
+            row.name,
+            row.email,
+            row.mentor_type_label,
+            row.registered_at.date().isoformat(),
+            row.passed,
+            row.required,
+            row.certificate_status or "none",
             row.expires_at.date().isoformat() if row.expires_at else "",
-            "yes" if row.eligible else "no", "; ".join(row.reasons), "yes" if row.matched else "no",
+            "yes" if row.eligible else "no",
+            "; ".join(row.reasons),
+            "yes" if row.matched else "no",
         ]
         for row in rows
     )
     return Response(
         stream_with_context(csv_lines(header, body)),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="mentors-{date.today().isoformat()}.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="mentors-{date.today().isoformat()}.csv"'
+        },
     )
 
 
@@ -152,7 +183,10 @@ def roster_csv() -> ResponseReturnValue:
 def audit_log() -> ResponseReturnValue:
     """Every recorded action, newest first; read-only."""
     problems = []
-    values = {key: " ".join((request.args.get(key) or "").split())[:200] for key in ("actor", "action", "mentor")}
+    values = {
+        key: " ".join((request.args.get(key) or "").split())[:200]
+        for key in ("actor", "action", "mentor")
+    }
     dates: dict[str, date | None] = {}
     for key in ("from", "to"):
         raw = (request.args.get(key) or "").strip()
@@ -169,8 +203,13 @@ def audit_log() -> ResponseReturnValue:
     events, total = [], 0
     if not problems:
         events, total = audit.search(
-            db.session, actor=values["actor"], action=values["action"], mentor=values["mentor"],
-            date_from=dates["from"], date_to=dates["to"], page=page or 1,
+            db.session,
+            actor=values["actor"],
+            action=values["action"],
+            mentor=values["mentor"],
+            date_from=dates["from"],
+            date_to=dates["to"],
+            page=page or 1,
         )
     return (
         render_template(
@@ -197,13 +236,18 @@ def change_type(mentor_id: int) -> ResponseReturnValue:
         flash("Choose one of the mentor types. Nothing was changed.", "error")
     else:
         try:
-            mentors.change_mentor_type(db.session, current_user.id, mentor_id, form.mentor_type.data)
+            mentors.change_mentor_type(
+                db.session, current_user.id, mentor_id, form.mentor_type.data
+            )
         except NotFound:
             abort(404)
         except DomainError as error:
             flash(f"{error.message} Nothing was changed.", "error")
         else:
-            flash("Mentor type changed. Their path and screening steps follow the new type.", "success")
+            flash(
+                "Mentor type changed. Their path and screening steps follow the new type.",
+                "success",
+            )
     return redirect(url_for("staff.mentor", mentor_id=mentor_id))
 
 
@@ -211,11 +255,18 @@ def change_type(mentor_id: int) -> ResponseReturnValue:
 @staff_required
 def account_action(user_id: int, action: str) -> ResponseReturnValue:
     """Deactivate or reactivate an account (staff accounts need an administrator)."""
-    perform = {"deactivate": staff_accounts.deactivate, "reactivate": staff_accounts.reactivate}.get(action)
+    perform = {
+        "deactivate": staff_accounts.deactivate,
+        "reactivate": staff_accounts.reactivate,
+    }.get(action)
     target = db.session.get(User, user_id)
     if perform is None or target is None:
         abort(404)
-    back = url_for("staff.mentor", mentor_id=user_id) if target.role == "mentor" else url_for("staff.dashboard")
+    back = (
+        url_for("staff.mentor", mentor_id=user_id)
+        if target.role == "mentor"
+        else url_for("staff.dashboard")
+    )
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -276,7 +327,9 @@ def certificate_action(certificate_id: int, action: str) -> ResponseReturnValue:
         abort(404)
     if not form.validate_on_submit():
         flash("Give a reason; it is kept in the record. Nothing was changed.", "error")
-        return redirect(url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates"))
+        return redirect(
+            url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates")
+        )
     try:
         perform(db.session, current_user.id, certificate_id, form.reason.data or "")
     except DomainError as error:
@@ -295,7 +348,9 @@ def matches() -> ResponseReturnValue:
     return render_template(
         "staff/matches.html",
         review=review,
-        open_matches=[m for m in matching.list_matches(db.session, open_only=True) if m.id not in flagged],
+        open_matches=[
+            m for m in matching.list_matches(db.session, open_only=True) if m.id not in flagged
+        ],
         ended=matching.list_matches(db.session, open_only=False),
         end_form=EndMatchForm(),
     )
@@ -303,9 +358,13 @@ def matches() -> ResponseReturnValue:
 
 def _match_form() -> MatchForm:
     form = MatchForm()
-    candidates = list(db.session.scalars(
-        db.select(User).where(User.role == "mentor", User.deactivated_at.is_(None)).order_by(User.name)
-    ))
+    candidates = list(
+        db.session.scalars(
+            db.select(User)
+            .where(User.role == "mentor", User.deactivated_at.is_(None))
+            .order_by(User.name)
+        )
+    )
     verdicts = eligibility_for_many(db.session, candidates, current_course())
     form.mentors.choices = [
         SelectChoice(m.id, f"{m.name} ({m.email})") for m in candidates if verdicts[m.id].eligible
@@ -348,7 +407,13 @@ def end_match(match_id: int) -> ResponseReturnValue:
         flash("Give the end date and the reason for closure. Nothing was changed.", "error")
         return redirect(url_for("staff.matches"))
     try:
-        matching.end_match(db.session, current_user.id, match_id, ended_on=form.ended_on.data, reason=form.reason.data or "")
+        matching.end_match(
+            db.session,
+            current_user.id,
+            match_id,
+            ended_on=form.ended_on.data,
+            reason=form.reason.data or "",
+        )
     except NotFound:
         abort(404)
     except DomainError as error:

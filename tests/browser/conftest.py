@@ -55,7 +55,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 def browser_available() -> None:
     """Chromium must be there; CI treats its absence as a failure."""
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium (make test does this with apt-get)"
+        message = (
+            f"{CHROMIUM} is missing: install Debian's chromium (make test does this with apt-get)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -68,7 +70,7 @@ class LiveServer:
     url: str
     app: Flask
 
-    def cli(self, *args: str, input: str | None = None):  # noqa: A002 - click's name
+    def cli(self, *args: str, input: str | None = None):
         """Run a `flask` command against the served app's database."""
         result = self.app.test_cli_runner().invoke(args=list(args), input=input)
         assert result.exit_code == 0, result.output
@@ -76,7 +78,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, browser_available: None) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, browser_available: None
+) -> Iterator[LiveServer]:
     """The real app on a free 127.0.0.1 port, with a fresh, migrated SQLite database."""
     database = tmp_path_factory.mktemp("browser") / "browser.db"
     app = create_app(config_for(f"sqlite:///{database}"))
@@ -105,7 +109,9 @@ def playwright_instance():
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance, browser_available: None):
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+    )
     yield browser
     browser.close()
 
@@ -118,7 +124,8 @@ def context(browser, request: pytest.FixtureRequest):
     context.tracing.start(screenshots=True, snapshots=True)
     yield context
     failed = any(
-        getattr(request.node, f"report_{when}", None) is not None and getattr(request.node, f"report_{when}").failed
+        getattr(request.node, f"report_{when}", None) is not None
+        and getattr(request.node, f"report_{when}").failed
         for when in ("setup", "call")
     )
     if failed:

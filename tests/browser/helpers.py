@@ -17,7 +17,9 @@ def plain(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
 
 
-def register(page: Page, base: str, name: str, email: str, mentor_type: str = "Community volunteer") -> None:
+def register(
+    page: Page, base: str, name: str, email: str, mentor_type: str = "Community volunteer"
+) -> None:
     """Sign up through the form, as a new mentor would."""
     page.goto(base + "/")
     page.get_by_role("link", name="Create an account").first.click()

@@ -18,7 +18,9 @@ def course_of(server: LiveServer):
     return server.app.extensions["mentor_ready.course"]
 
 
-def test_the_mentors_path_from_sign_up_to_a_verified_certificate(live_server: LiveServer, page: Page, browser) -> None:
+def test_the_mentors_path_from_sign_up_to_a_verified_certificate(
+    live_server: LiveServer, page: Page, browser
+) -> None:
     base, course = live_server.url, course_of(live_server)
     register(page, base, "Rosa María Delgado", "rosa@example.org")
     expect(page.get_by_text("0% complete")).to_be_visible()
@@ -35,7 +37,9 @@ def test_the_mentors_path_from_sign_up_to_a_verified_certificate(live_server: Li
     # The ungraded pre-check shows a score only.
     page.get_by_role("button", name="Try the pre-check").click()
     answer_quiz(page, course, first.slug, correct=True)
-    expect(page.get_by_text(re.compile(r"You answered \d+% correctly before reading"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"You answered \d+% correctly before reading"))
+    ).to_be_visible()
     expect(page.get_by_text("Your answers")).to_have_count(0)
     page.get_by_role("link", name="Read the module").click()
 
@@ -106,11 +110,22 @@ def _certified_mentor(server: LiveServer, page: Page, name: str, email: str) -> 
     page.get_by_role("button", name="Sign out").click()
 
 
-def test_the_coordinators_path_from_screening_to_a_flagged_match(live_server: LiveServer, page: Page, browser) -> None:
+def test_the_coordinators_path_from_screening_to_a_flagged_match(
+    live_server: LiveServer, page: Page, browser
+) -> None:
     base = live_server.url
     _certified_mentor(live_server, page, "Jordan Okafor", "jordan@example.org")
-    live_server.cli("users", "create", "admin@example.org", "--name", "Alex Admin", "--role", "admin",
-                    "--password-stdin", input="the admin's own long passphrase\n")
+    live_server.cli(
+        "users",
+        "create",
+        "admin@example.org",
+        "--name",
+        "Alex Admin",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input="the admin's own long passphrase\n",
+    )
 
     sign_in(page, base, "admin@example.org", "the admin's own long passphrase")
     page.get_by_role("link", name="Mentors").click()
@@ -139,7 +154,9 @@ def test_the_coordinators_path_from_screening_to_a_flagged_match(live_server: Li
     page.get_by_role("link", name="Jordan Okafor").click()
     code = page.get_by_role("link", name=re.compile(r"^[0-9A-Z]{4}-")).first.inner_text()
     page.get_by_text("Suspend while a concern is looked into").click()
-    page.get_by_label("Reason for this decision").first.fill("A concern was raised and is being looked into.")
+    page.get_by_label("Reason for this decision").first.fill(
+        "A concern was raised and is being looked into."
+    )
     page.get_by_role("button", name="Suspend", exact=True).click()
     expect(page.get_by_role("status").get_by_text("Certificate suspended.")).to_be_visible()
 

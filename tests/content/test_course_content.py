@@ -51,7 +51,11 @@ def test_each_module_is_complete(course: Course, slug: str) -> None:
     source = Path(PROJECT / "modules" / f"{slug}.md").read_text()
     assert not PLACEHOLDERS.search(source)
     # Every section a quiz can point to has an explicit, stable anchor.
-    assert all(re.search(r"\{#[a-z0-9-]+\}\s*$", line) for line in source.splitlines() if line.startswith("## "))
+    assert all(
+        re.search(r"\{#[a-z0-9-]+\}\s*$", line)
+        for line in source.splitlines()
+        if line.startswith("## ")
+    )
 
 
 @pytest.mark.parametrize("slug", CORE + SURVIVOR_ONLY)
@@ -74,10 +78,17 @@ def test_the_safety_module_marks_its_questions_critical(course: Course) -> None:
 
 
 def test_language_respects_survivors() -> None:
-    for path in [*sorted((PROJECT / "modules").glob("*.md")), *sorted((PROJECT / "quizzes").glob("*.yaml"))]:
+    for path in [
+        *sorted((PROJECT / "modules").glob("*.md")),
+        *sorted((PROJECT / "quizzes").glob("*.yaml")),
+    ]:
         text = path.read_text()
         assert not PLACEHOLDERS.search(text), path
-        for match in re.finditer(r"(child|teen|underage) (prostitute|sex worker)", text, re.IGNORECASE):
+        for match in re.finditer(
+            r"(child|teen|underage) (prostitute|sex worker)", text, re.IGNORECASE
+        ):
             # The term appears only where the course explains why it is never used.
             window = text[max(0, match.start() - 400) : match.end() + 400].lower()
-            assert any(word in window for word in ("never", "cannot consent", "suggest", "dropped")), path
+            assert any(
+                word in window for word in ("never", "cannot consent", "suggest", "dropped")
+            ), path

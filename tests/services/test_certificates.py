@@ -30,7 +30,9 @@ def pass_quiz(user_id: int, slug: str, at: datetime) -> tuple:
     course = current_course()
     progress.mark_read(db.session, user_id, course, slug, now=at)
     attempt = quizzes.start_attempt(db.session, user_id, course, slug, now=at)
-    return quizzes.submit_attempt(db.session, user_id, attempt.id, answers_for(attempt), course, now=at)
+    return quizzes.submit_attempt(
+        db.session, user_id, attempt.id, answers_for(attempt), course, now=at
+    )
 
 
 def certify(user, at: datetime = NOW) -> Certificate:
@@ -60,7 +62,19 @@ def test_typed_codes_are_normalised(code: str) -> None:
     assert certificates.normalise_code(code.replace("1", "l")) == code
 
 
-@pytest.mark.parametrize("bad", ["", "ABC", "ABCD-EFGH-JKMN-PQR", "ABCD-EFGH-JKMN-PQRST", "ABCD-EFGH-JKMN-PQRU", "ÄBCD-EFGH-JKMN-PQRS", "<script>alert(1)</script>", "x" * 500])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "ABC",
+        "ABCD-EFGH-JKMN-PQR",
+        "ABCD-EFGH-JKMN-PQRST",
+        "ABCD-EFGH-JKMN-PQRU",
+        "ÄBCD-EFGH-JKMN-PQRS",
+        "<script>alert(1)</script>",
+        "x" * 500,
+    ],
+)
 def test_malformed_codes_are_refused(bad: str) -> None:
     assert certificates.normalise_code(bad) is None
 
@@ -73,8 +87,12 @@ def test_public_name_is_first_name_and_last_initial() -> None:
 
 
 def test_add_months_keeps_the_day_or_uses_the_last_of_a_shorter_month() -> None:
-    assert certificates.add_months(datetime(2026, 1, 31, tzinfo=UTC), 1) == datetime(2026, 2, 28, tzinfo=UTC)
-    assert certificates.add_months(datetime(2026, 3, 1, tzinfo=UTC), 12) == datetime(2027, 3, 1, tzinfo=UTC)
+    assert certificates.add_months(datetime(2026, 1, 31, tzinfo=UTC), 1) == datetime(
+        2026, 2, 28, tzinfo=UTC
+    )
+    assert certificates.add_months(datetime(2026, 3, 1, tzinfo=UTC), 12) == datetime(
+        2027, 3, 1, tzinfo=UTC
+    )
 
 
 # Issue ------------------------------------------------------------------------------------------
@@ -107,8 +125,14 @@ def test_the_database_refuses_a_second_certificate_for_the_same_period(app) -> N
     first = certify(mentor)
     db.session.add(
         Certificate(
-            user_id=mentor.id, period=first.period, code=certificates.new_code(), issued_at=NOW,
-            valid_from=NOW, valid_until=NOW + timedelta(days=1), course_title="x", course_version="x",
+            user_id=mentor.id,
+            period=first.period,
+            code=certificates.new_code(),
+            issued_at=NOW,
+            valid_from=NOW,
+            valid_until=NOW + timedelta(days=1),
+            course_title="x",
+            course_version="x",
         )
     )
     with pytest.raises(sa.exc.IntegrityError):
@@ -126,7 +150,7 @@ def _run_together(app, count: int, work) -> list[object]:
             barrier.wait()
             try:
                 outcome = work()
-            except Exception as error:  # noqa: BLE001 - each thread reports what happened
+            except Exception as error:
                 outcome = error
             finally:
                 db.session.remove()
@@ -193,7 +217,9 @@ def test_twenty_concurrent_issuers_create_exactly_one_certificate(app) -> None:
 
 def test_status_follows_dates(app) -> None:
     certificate = certify(make_user())
-    assert certificates.status(certificate, certificate.valid_until - timedelta(seconds=1)) == "valid"
+    assert (
+        certificates.status(certificate, certificate.valid_until - timedelta(seconds=1)) == "valid"
+    )
     assert certificates.status(certificate, certificate.valid_until) == "expired"
 
 
@@ -241,15 +267,25 @@ def test_passes_before_the_renewal_window_do_not_count_towards_renewal(app) -> N
 def test_suspend_lift_and_revoke_are_recorded_and_audited(app) -> None:
     staff = make_user(role="staff")
     certificate = certify(make_user())
-    certificates.suspend(db.session, staff.id, certificate.id, "A concern was raised", now=NOW + timedelta(days=1))
+    certificates.suspend(
+        db.session, staff.id, certificate.id, "A concern was raised", now=NOW + timedelta(days=1)
+    )
     assert certificates.status(certificate, NOW + timedelta(days=2)) == "suspended"
-    certificates.lift(db.session, staff.id, certificate.id, "Looked into; resolved", now=NOW + timedelta(days=3))
+    certificates.lift(
+        db.session, staff.id, certificate.id, "Looked into; resolved", now=NOW + timedelta(days=3)
+    )
     assert certificates.status(certificate, NOW + timedelta(days=4)) == "valid"
-    certificates.revoke(db.session, staff.id, certificate.id, "Serious breach", now=NOW + timedelta(days=5))
+    certificates.revoke(
+        db.session, staff.id, certificate.id, "Serious breach", now=NOW + timedelta(days=5)
+    )
     assert certificates.status(certificate, NOW + timedelta(days=6)) == "revoked"
-    actions = db.session.scalars(sa.select(CertificateAction.action).order_by(CertificateAction.id)).all()
+    actions = db.session.scalars(
+        sa.select(CertificateAction.action).order_by(CertificateAction.id)
+    ).all()
     assert actions == ["suspend", "lift", "revoke"]
-    audited = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("certificate.%"))).all()
+    audited = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.action.like("certificate.%"))
+    ).all()
     assert sorted(audited) == ["certificate.lift", "certificate.revoke", "certificate.suspend"]
 
 

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from app.services.csv_export import csv_lines, neutralise
 
 
-@pytest.mark.parametrize("dangerous", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://evil")'])
+@pytest.mark.parametrize(
+    "dangerous", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://evil")']
+)
 def test_formula_starts_are_neutralised(dangerous: str) -> None:
     assert neutralise(dangerous) == "'" + dangerous
 

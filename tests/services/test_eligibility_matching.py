@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -27,8 +27,14 @@ def app_config(fixture_app_config):
 def clear_all(staff_id: int, mentor, result: str = "cleared", at: datetime = NOW) -> None:
     for step in current_course().screening_for(mentor.mentor_type):
         screening.record_result(
-            db.session, staff_id, mentor.id, current_course(), step=step, result=result,
-            completed_on=at.date(), now=at,
+            db.session,
+            staff_id,
+            mentor.id,
+            current_course(),
+            step=step,
+            result=result,
+            completed_on=at.date(),
+            now=at,
         )
 
 
@@ -62,18 +68,36 @@ def test_survivor_mentors_also_need_the_readiness_conversation(app) -> None:
     mentor = make_user(mentor_type="survivor_mentor")
     certify(mentor)
     for step in STEPS:
-        screening.record_result(db.session, staff.id, mentor.id, current_course(), step=step,
-                                result="cleared", completed_on=NOW.date(), now=NOW)
+        screening.record_result(
+            db.session,
+            staff.id,
+            mentor.id,
+            current_course(),
+            step=step,
+            result="cleared",
+            completed_on=NOW.date(),
+            now=NOW,
+        )
     verdict = eligibility(db.session, mentor, current_course(), NOW)
     assert codes(verdict) == ["pending:readiness_conversation"]
-    assert "Readiness conversation: waiting for your program." in [r.mentor_text for r in verdict.reasons]
+    assert "Readiness conversation: waiting for your program." in [
+        r.mentor_text for r in verdict.reasons
+    ]
 
 
 def test_the_latest_screening_record_counts_and_nothing_is_overwritten(app) -> None:
     staff = make_user(role="staff")
     mentor = eligible_mentor(staff.id)
-    screening.record_result(db.session, staff.id, mentor.id, current_course(), step="interview",
-                            result="not_cleared", completed_on=NOW.date(), now=NOW + timedelta(hours=1))
+    screening.record_result(
+        db.session,
+        staff.id,
+        mentor.id,
+        current_course(),
+        step="interview",
+        result="not_cleared",
+        completed_on=NOW.date(),
+        now=NOW + timedelta(hours=1),
+    )
     verdict = eligibility(db.session, mentor, current_course(), NOW + timedelta(hours=2))
     assert codes(verdict) == ["not_cleared:interview"]
     assert "Interview: please contact your coordinator." in [r.mentor_text for r in verdict.reasons]
@@ -93,9 +117,17 @@ def test_the_latest_screening_record_counts_and_nothing_is_overwritten(app) -> N
 def test_bad_screening_input_is_refused_and_nothing_stored(app, fields, message) -> None:
     staff = make_user(role="staff")
     mentor = make_user()
-    values = {"step": "interview", "result": "cleared", "completed_on": NOW.date(), "note": "", **fields}
+    values = {
+        "step": "interview",
+        "result": "cleared",
+        "completed_on": NOW.date(),
+        "note": "",
+        **fields,
+    }
     with pytest.raises(DomainError, match=message):
-        screening.record_result(db.session, staff.id, mentor.id, current_course(), now=NOW, **values)
+        screening.record_result(
+            db.session, staff.id, mentor.id, current_course(), now=NOW, **values
+        )
     assert db.session.scalar(sa.select(sa.func.count(ScreeningRecord.id))) == 0
 
 
@@ -103,14 +135,24 @@ def test_expiry_suspension_revocation_and_deactivation_each_end_eligibility(app)
     staff = make_user(role="staff")
     mentor = eligible_mentor(staff.id)
     certificate = certificates.latest(certificates.certificates_of(db.session, mentor.id))
-    assert codes(eligibility(db.session, mentor, current_course(), certificate.valid_until)) == ["certificate_expired"]
-    certificates.suspend(db.session, staff.id, certificate.id, "Concern", now=NOW + timedelta(days=1))
-    assert codes(eligibility(db.session, mentor, current_course(), NOW + timedelta(days=2))) == ["certificate_suspended"]
+    assert codes(eligibility(db.session, mentor, current_course(), certificate.valid_until)) == [
+        "certificate_expired"
+    ]
+    certificates.suspend(
+        db.session, staff.id, certificate.id, "Concern", now=NOW + timedelta(days=1)
+    )
+    assert codes(eligibility(db.session, mentor, current_course(), NOW + timedelta(days=2))) == [
+        "certificate_suspended"
+    ]
     certificates.revoke(db.session, staff.id, certificate.id, "Final", now=NOW + timedelta(days=3))
-    assert codes(eligibility(db.session, mentor, current_course(), NOW + timedelta(days=4))) == ["certificate_revoked"]
+    assert codes(eligibility(db.session, mentor, current_course(), NOW + timedelta(days=4))) == [
+        "certificate_revoked"
+    ]
     mentor.deactivated_at = NOW
     db.session.commit()
-    assert "inactive" in codes(eligibility(db.session, mentor, current_course(), NOW + timedelta(days=4)))
+    assert "inactive" in codes(
+        eligibility(db.session, mentor, current_course(), NOW + timedelta(days=4))
+    )
 
 
 def test_mentor_wording_never_includes_the_staff_reason(app) -> None:
@@ -119,7 +161,9 @@ def test_mentor_wording_never_includes_the_staff_reason(app) -> None:
     certificate = certificates.latest(certificates.certificates_of(db.session, mentor.id))
     certificates.suspend(db.session, staff.id, certificate.id, "Allegation from a parent", now=NOW)
     verdict = eligibility(db.session, mentor, current_course(), NOW + timedelta(hours=1))
-    texts = " ".join(r.mentor_text for r in verdict.reasons) + " ".join(i.text for i in verdict.checklist)
+    texts = " ".join(r.mentor_text for r in verdict.reasons) + " ".join(
+        i.text for i in verdict.checklist
+    )
     assert "Allegation" not in texts and "on hold" in texts
 
 
@@ -128,8 +172,14 @@ def test_mentor_wording_never_includes_the_staff_reason(app) -> None:
 
 def create(staff_id: int, model: str, mentor_ids, youth, started_on: date | None = None) -> Match:
     return matching.create_match(
-        db.session, staff_id, current_course(), model=model, mentor_ids=mentor_ids,
-        youth_codes=youth, started_on=started_on or NOW.date(), now=NOW + timedelta(days=1),
+        db.session,
+        staff_id,
+        current_course(),
+        model=model,
+        mentor_ids=mentor_ids,
+        youth_codes=youth,
+        started_on=started_on or NOW.date(),
+        now=NOW + timedelta(days=1),
     )
 
 
@@ -190,7 +240,14 @@ def test_a_youth_is_in_at_most_one_open_match_of_each_model(app) -> None:
     with pytest.raises(matching.MatchRefused, match="already in an open"):
         create(staff.id, "one_to_one", [second.id], ["y-7"])
     create(staff.id, "group", [second.id], ["Y-7", "Y-8"])  # another model is fine
-    matching.end_match(db.session, staff.id, match.id, ended_on=NOW.date(), reason="Youth moved", now=NOW + timedelta(days=1))
+    matching.end_match(
+        db.session,
+        staff.id,
+        match.id,
+        ended_on=NOW.date(),
+        reason="Youth moved",
+        now=NOW + timedelta(days=1),
+    )
     create(staff.id, "one_to_one", [second.id], ["Y-7"])  # free again once ended
     assert match_count() == 3
 
@@ -199,7 +256,9 @@ def test_the_database_enforces_one_open_match_per_youth_and_model(app) -> None:
     staff = make_user(role="staff")
     mentor = eligible_mentor(staff.id)
     match = create(staff.id, "one_to_one", [mentor.id], ["Y-9"])
-    db.session.add(MatchYouth(match_id=match.id + 0, youth_code="Y-9", model="one_to_one", is_open=True))
+    db.session.add(
+        MatchYouth(match_id=match.id + 0, youth_code="Y-9", model="one_to_one", is_open=True)
+    )
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -210,12 +269,33 @@ def test_ending_a_match_records_date_and_reason(app) -> None:
     mentor = eligible_mentor(staff.id)
     match = create(staff.id, "one_to_one", [mentor.id], ["Y-1"])
     with pytest.raises(DomainError, match="why"):
-        matching.end_match(db.session, staff.id, match.id, ended_on=NOW.date(), reason=" ", now=NOW + timedelta(days=1))
-    matching.end_match(db.session, staff.id, match.id, ended_on=NOW.date(), reason="Planned closure", now=NOW + timedelta(days=1))
+        matching.end_match(
+            db.session,
+            staff.id,
+            match.id,
+            ended_on=NOW.date(),
+            reason=" ",
+            now=NOW + timedelta(days=1),
+        )
+    matching.end_match(
+        db.session,
+        staff.id,
+        match.id,
+        ended_on=NOW.date(),
+        reason="Planned closure",
+        now=NOW + timedelta(days=1),
+    )
     db.session.refresh(match)
     assert match.ended_on == NOW.date() and match.closure_reason == "Planned closure"
     with pytest.raises(DomainError, match="already ended"):
-        matching.end_match(db.session, staff.id, match.id, ended_on=NOW.date(), reason="Again", now=NOW + timedelta(days=1))
+        matching.end_match(
+            db.session,
+            staff.id,
+            match.id,
+            ended_on=NOW.date(),
+            reason="Again",
+            now=NOW + timedelta(days=1),
+        )
 
 
 def test_a_match_whose_mentor_loses_eligibility_needs_review_and_is_not_changed(app) -> None:
@@ -224,8 +304,12 @@ def test_a_match_whose_mentor_loses_eligibility_needs_review_and_is_not_changed(
     match = create(staff.id, "one_to_one", [mentor.id], ["Y-1"])
     assert matching.needing_review(db.session, current_course(), NOW + timedelta(days=1)) == []
     certificate = certificates.latest(certificates.certificates_of(db.session, mentor.id))
-    certificates.suspend(db.session, staff.id, certificate.id, "Concern", now=NOW + timedelta(days=2))
-    [(flagged, problems)] = matching.needing_review(db.session, current_course(), NOW + timedelta(days=3))
+    certificates.suspend(
+        db.session, staff.id, certificate.id, "Concern", now=NOW + timedelta(days=2)
+    )
+    [(flagged, problems)] = matching.needing_review(
+        db.session, current_course(), NOW + timedelta(days=3)
+    )
     assert flagged.id == match.id and "suspended" in problems[0]
     db.session.refresh(match)
     assert match.is_open and match.youth[0].is_open

@@ -19,7 +19,9 @@ def questions(draw: st.DrawFn, index: int) -> Question:
     else:
         right = draw(st.integers(min_value=0, max_value=count - 1))
         flags = [i == right for i in range(count)]
-    options = tuple(Option(id=f"o{i}", text_html=f"Option {i}", correct=flag) for i, flag in enumerate(flags))
+    options = tuple(
+        Option(id=f"o{i}", text_html=f"Option {i}", correct=flag) for i, flag in enumerate(flags)
+    )
     assert not QUESTION_TYPES[kind].problems(flags)
     return Question(
         id=f"q{index}",

@@ -31,7 +31,9 @@ def answers_for(attempt: QuizAttempt, correct: bool = True, skip: frozenset[str]
         if drawn.question.id in skip:
             continue
         chosen = []
-        for shown, option_id in zip(drawn.options, attempt.draw[drawn.number - 1]["options"], strict=True):
+        for shown, option_id in zip(
+            drawn.options, attempt.draw[drawn.number - 1]["options"], strict=True
+        ):
             is_right = option_id in drawn.question.correct_ids
             if is_right == correct:
                 chosen.append(shown.value)
@@ -89,8 +91,12 @@ def test_an_unanswered_question_counts_as_wrong(app) -> None:
     )
     skipped = attempt.draw[0]["question"]
     graded, _ = quizzes.submit_attempt(
-        db.session, mentor.id, attempt.id, answers_for(attempt, skip=frozenset({skipped})),
-        current_course(), now=NOW,
+        db.session,
+        mentor.id,
+        attempt.id,
+        answers_for(attempt, skip=frozenset({skipped})),
+        current_course(),
+        now=NOW,
     )
     assert graded.score == 75
 
@@ -124,7 +130,12 @@ def test_another_mentors_attempt_looks_missing_and_is_unchanged(app) -> None:
 def fail_once(mentor_id: int, at: datetime) -> QuizAttempt:
     attempt = quizzes.start_attempt(db.session, mentor_id, current_course(), "alpha", now=at)
     graded, _ = quizzes.submit_attempt(
-        db.session, mentor_id, attempt.id, answers_for(attempt, correct=False), current_course(), now=at
+        db.session,
+        mentor_id,
+        attempt.id,
+        answers_for(attempt, correct=False),
+        current_course(),
+        now=at,
     )
     return graded
 
@@ -136,12 +147,16 @@ def test_failures_in_a_row_close_the_quiz_for_the_cooldown(app) -> None:
     fail_once(mentor.id, NOW)
     second = fail_once(mentor.id, NOW + timedelta(minutes=5))
     with pytest.raises(quizzes.CoolingDown) as closed:
-        quizzes.start_attempt(db.session, mentor.id, current_course(), "alpha", now=NOW + timedelta(hours=1))
+        quizzes.start_attempt(
+            db.session, mentor.id, current_course(), "alpha", now=NOW + timedelta(hours=1)
+        )
     assert closed.value.until == second.submitted_at + timedelta(hours=quiz.cooldown_hours)
     # One minute before it reopens it is still closed; at the hour it opens again.
     reopen = closed.value.until
     with pytest.raises(quizzes.CoolingDown):
-        quizzes.start_attempt(db.session, mentor.id, current_course(), "alpha", now=reopen - timedelta(minutes=1))
+        quizzes.start_attempt(
+            db.session, mentor.id, current_course(), "alpha", now=reopen - timedelta(minutes=1)
+        )
     attempt = quizzes.start_attempt(db.session, mentor.id, current_course(), "alpha", now=reopen)
     assert attempt.submitted_at is None
 
@@ -162,9 +177,13 @@ def test_a_pass_resets_the_run_of_failures(app) -> None:
     read(mentor.id)
     fail_once(mentor.id, NOW)
     attempt = quizzes.start_attempt(db.session, mentor.id, current_course(), "alpha", now=NOW)
-    quizzes.submit_attempt(db.session, mentor.id, attempt.id, answers_for(attempt), current_course(), now=NOW)
+    quizzes.submit_attempt(
+        db.session, mentor.id, attempt.id, answers_for(attempt), current_course(), now=NOW
+    )
     fail_once(mentor.id, NOW + timedelta(minutes=2))
-    assert quizzes.start_attempt(db.session, mentor.id, current_course(), "alpha", now=NOW + timedelta(minutes=3))
+    assert quizzes.start_attempt(
+        db.session, mentor.id, current_course(), "alpha", now=NOW + timedelta(minutes=3)
+    )
 
 
 def test_submitting_during_a_cooldown_is_refused_and_nothing_recorded(app) -> None:
@@ -175,15 +194,28 @@ def test_submitting_during_a_cooldown_is_refused_and_nothing_recorded(app) -> No
     for minutes in (1, 2):
         db.session.add(
             QuizAttempt(
-                user_id=mentor.id, module_slug="alpha", kind="quiz", content_version="x",
-                draw=[], salt="s", started_at=NOW, submitted_at=NOW + timedelta(minutes=minutes),
-                answers={}, score=0, passed=False, critical_missed=False,
+                user_id=mentor.id,
+                module_slug="alpha",
+                kind="quiz",
+                content_version="x",
+                draw=[],
+                salt="s",
+                started_at=NOW,
+                submitted_at=NOW + timedelta(minutes=minutes),
+                answers={},
+                score=0,
+                passed=False,
+                critical_missed=False,
             )
         )
     db.session.commit()
     with pytest.raises(quizzes.CoolingDown):
         quizzes.submit_attempt(
-            db.session, mentor.id, open_attempt.id, answers_for(open_attempt), current_course(),
+            db.session,
+            mentor.id,
+            open_attempt.id,
+            answers_for(open_attempt),
+            current_course(),
             now=NOW + timedelta(minutes=3),
         )
     db.session.refresh(open_attempt)
@@ -195,7 +227,9 @@ def test_the_precheck_is_ungraded_and_never_starts_a_cooldown(app) -> None:
     course = current_course()
     assert quizzes.precheck_offered(db.session, mentor.id, course, "alpha")
     for _ in range(3):
-        attempt = quizzes.start_attempt(db.session, mentor.id, course, "alpha", kind="precheck", now=NOW)
+        attempt = quizzes.start_attempt(
+            db.session, mentor.id, course, "alpha", kind="precheck", now=NOW
+        )
         assert len(attempt.draw) == course.precheck_questions
         graded, _ = quizzes.submit_attempt(
             db.session, mentor.id, attempt.id, answers_for(attempt, correct=False), course, now=NOW
@@ -252,15 +286,24 @@ def test_a_missed_critical_question_fails_whatever_the_score(app) -> None:
     read(mentor.id)
     # Find a draw that includes the critical question a4, then miss only that one.
     seed = next(
-        s for s in range(100)
-        if "a4" in [i["question"] for i in quizzes._draw(current_course().quiz("alpha"), 4, random.Random(s))]
+        s
+        for s in range(100)
+        if "a4"
+        in [
+            i["question"]
+            for i in quizzes._draw(current_course().quiz("alpha"), 4, random.Random(s))
+        ]
     )
     attempt = quizzes.start_attempt(
         db.session, mentor.id, current_course(), "alpha", now=NOW, rng=random.Random(seed)
     )
     graded, grade = quizzes.submit_attempt(
-        db.session, mentor.id, attempt.id, answers_for(attempt, skip=frozenset({"a4"})),
-        current_course(), now=NOW,
+        db.session,
+        mentor.id,
+        attempt.id,
+        answers_for(attempt, skip=frozenset({"a4"})),
+        current_course(),
+        now=NOW,
     )
     assert grade.score == 75 and grade.critical_missed
     assert graded.passed is False and graded.critical_missed is True

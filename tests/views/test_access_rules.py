@@ -52,7 +52,9 @@ def test_every_staff_and_admin_view_declares_its_rule(app: Flask) -> None:
 def test_every_endpoint_is_either_public_or_known_to_be_protected(app: Flask) -> None:
     protected_areas = ("learn.", "quiz.", "certificates.", "staff.", "admin.", "auth.")
     for endpoint in app.view_functions:
-        assert endpoint in PUBLIC or endpoint.startswith(protected_areas), f"{endpoint} has no access rule"
+        assert endpoint in PUBLIC or endpoint.startswith(protected_areas), (
+            f"{endpoint} has no access rule"
+        )
 
 
 def test_signed_out_visitors_reach_only_public_pages(app: Flask, client) -> None:
@@ -61,7 +63,11 @@ def test_signed_out_visitors_reach_only_public_pages(app: Flask, client) -> None
         if endpoint in PUBLIC:
             continue
         response = client.open(url, method=method, data={"csrf_token": token})
-        assert response.status_code == 302 and "/sign-in" in response.location, (endpoint, method, url)
+        assert response.status_code == 302 and "/sign-in" in response.location, (
+            endpoint,
+            method,
+            url,
+        )
 
 
 def test_mentors_get_403_on_every_staff_and_admin_route(app: Flask, client) -> None:

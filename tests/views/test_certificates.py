@@ -92,7 +92,16 @@ def test_the_verify_form_sends_you_to_the_result(client, certified) -> None:
     assert client.get("/verify").status_code == 200
 
 
-@pytest.mark.parametrize("bad", ["ABCD", "ABCD-EFGH-JKMN-PQRS", "ABCD-EFGH-JKMN-PQRU", "%3Cscript%3E", "0000-0000-0000-0000-0000"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "ABCD",
+        "ABCD-EFGH-JKMN-PQRS",
+        "ABCD-EFGH-JKMN-PQRU",
+        "%3Cscript%3E",
+        "0000-0000-0000-0000-0000",
+    ],
+)
 def test_wrong_or_unknown_codes_give_the_same_404(client, certified, bad) -> None:
     response = client.get(f"/verify/{bad}")
     assert response.status_code == 404
@@ -123,15 +132,21 @@ def test_the_name_check_answers_only_matches_or_not(client, certified, typed, an
     _mentor, certificate = certified
     code = certificates.format_code(certificate.code)
     page = client.get(f"/verify/{code}").get_data(as_text=True)
-    response = client.post(f"/verify/{code}/name", data={"full_name": typed, "csrf_token": csrf_from(page)})
+    response = client.post(
+        f"/verify/{code}/name", data={"full_name": typed, "csrf_token": csrf_from(page)}
+    )
     html = response.get_data(as_text=True)
     assert f"<strong>{answer}</strong>" in html
-    assert "Gonzalez" not in html.replace(typed.strip(), "") or answer == "matches" and "Gonzalez" not in html.split("name-answer")[1][:200]
+    assert "Gonzalez" not in html.replace(typed.strip(), "") or (
+        answer == "matches" and "Gonzalez" not in html.split("name-answer")[1][:200]
+    )
 
 
 def test_the_name_check_needs_csrf(client, certified) -> None:
     _mentor, certificate = certified
-    assert client.post(f"/verify/{certificate.code}/name", data={"full_name": "x"}).status_code == 400
+    assert (
+        client.post(f"/verify/{certificate.code}/name", data={"full_name": "x"}).status_code == 400
+    )
 
 
 @pytest.fixture
@@ -162,8 +177,19 @@ def test_a_mentor_posting_to_staff_routes_gets_403_and_nothing_changes(client, c
     token = csrf_from(client.get("/training").get_data(as_text=True))
     for path, data in [
         (f"/staff/certificates/{certificate.id}/revoke", {"reason": "mine"}),
-        (f"/staff/mentors/{mentor.id}/screening", {"step": "interview", "result": "cleared", "completed_on": "2026-01-01"}),
-        ("/staff/matches/new", {"model": "one_to_one", "mentors": mentor.id, "youth_codes": "Y-1", "started_on": "2026-01-01"}),
+        (
+            f"/staff/mentors/{mentor.id}/screening",
+            {"step": "interview", "result": "cleared", "completed_on": "2026-01-01"},
+        ),
+        (
+            "/staff/matches/new",
+            {
+                "model": "one_to_one",
+                "mentors": mentor.id,
+                "youth_codes": "Y-1",
+                "started_on": "2026-01-01",
+            },
+        ),
     ]:
         assert client.post(path, data={**data, "csrf_token": token}).status_code == 403
     assert client.get("/staff/matches").status_code == 403
@@ -179,8 +205,16 @@ def test_staff_record_screening_and_the_mentor_becomes_eligible(client, certifie
     html = client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
     assert "Not eligible" in html and "Background check: pending." in html
     for step in ("background_check", "reference_check", "interview"):
-        response = post_form(client, f"/staff/mentors/{mentor.id}/screening",
-                             {"step": step, "result": "cleared", "completed_on": utcnow().date().isoformat(), "note": "ok"})
+        response = post_form(
+            client,
+            f"/staff/mentors/{mentor.id}/screening",
+            {
+                "step": step,
+                "result": "cleared",
+                "completed_on": utcnow().date().isoformat(),
+                "note": "ok",
+            },
+        )
         assert response.status_code == 302
     html = client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
     assert "<strong>Eligible.</strong>" in html and "Match this mentor" in html
@@ -189,38 +223,56 @@ def test_staff_record_screening_and_the_mentor_becomes_eligible(client, certifie
 def test_a_screening_step_for_another_mentor_type_is_refused(client, certified) -> None:
     mentor, _certificate = certified
     sign_in(client, make_user(role="staff"))
-    response = post_form(client, f"/staff/mentors/{mentor.id}/screening",
-                         {"step": "readiness_conversation", "result": "cleared", "completed_on": "2026-01-01"})
+    response = post_form(
+        client,
+        f"/staff/mentors/{mentor.id}/screening",
+        {"step": "readiness_conversation", "result": "cleared", "completed_on": "2026-01-01"},
+    )
     assert response.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count(ScreeningRecord.id))) == 0
 
 
 def test_suspending_through_the_page_needs_a_reason_and_shows_publicly(client, certified) -> None:
-    mentor, certificate = certified
+    _mentor, certificate = certified
     sign_in(client, make_user(role="staff"))
     post_form(client, f"/staff/certificates/{certificate.id}/suspend", {"reason": ""})
     assert db.session.scalar(sa.select(sa.func.count(CertificateAction.id))) == 0
-    post_form(client, f"/staff/certificates/{certificate.id}/suspend", {"reason": "A concern to look into"})
+    post_form(
+        client,
+        f"/staff/certificates/{certificate.id}/suspend",
+        {"reason": "A concern to look into"},
+    )
     assert db.session.scalar(sa.select(sa.func.count(CertificateAction.id))) == 1
     public = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
-    assert "<strong>suspended</strong>" in public and "concern" not in public.lower().split("status")[1][:300]
+    assert (
+        "<strong>suspended</strong>" in public
+        and "concern" not in public.lower().split("status")[1][:300]
+    )
     post_form(client, f"/staff/certificates/{certificate.id}/revoke", {"reason": "Final decision"})
     response = post_form(client, f"/staff/certificates/{certificate.id}/lift", {"reason": "Undo"})
     assert "Revocation is final" in client.get(response.location).get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(CertificateAction.id))) == 2
 
 
-def test_staff_match_an_eligible_mentor_and_see_it_flagged_after_suspension(client, certified) -> None:
+def test_staff_match_an_eligible_mentor_and_see_it_flagged_after_suspension(
+    client, certified
+) -> None:
     mentor, certificate = certified
     staff = make_user(role="staff")
     clear_all(staff.id, mentor, at=utcnow() - timedelta(hours=1))
     sign_in(client, staff)
     form_page = client.get("/staff/matches/new").get_data(as_text=True)
     assert "Never enter a young person" in form_page and mentor.name in form_page
-    response = post_form(client, "/staff/matches/new", {
-        "model": "one_to_one", "mentors": str(mentor.id), "youth_codes": "Y-2040",
-        "started_on": utcnow().date().isoformat(),
-    })
+    response = post_form(
+        client,
+        "/staff/matches/new",
+        {
+            "model": "one_to_one",
+            "mentors": str(mentor.id),
+            "youth_codes": "Y-2040",
+            "started_on": utcnow().date().isoformat(),
+        },
+    )
     assert response.status_code == 302
     post_form(client, f"/staff/certificates/{certificate.id}/suspend", {"reason": "Concern"})
     html = client.get("/staff/matches").get_data(as_text=True)
@@ -233,10 +285,16 @@ def test_the_match_form_refuses_a_group_of_five_and_stores_nothing(client, certi
     staff = make_user(role="staff")
     clear_all(staff.id, mentor, at=utcnow() - timedelta(hours=1))
     sign_in(client, staff)
-    response = post_form(client, "/staff/matches/new", {
-        "model": "group", "mentors": str(mentor.id), "youth_codes": "A-1\nA-2\nA-3\nA-4\nA-5",
-        "started_on": utcnow().date().isoformat(),
-    })
+    response = post_form(
+        client,
+        "/staff/matches/new",
+        {
+            "model": "group",
+            "mentors": str(mentor.id),
+            "youth_codes": "A-1\nA-2\nA-3\nA-4\nA-5",
+            "started_on": utcnow().date().isoformat(),
+        },
+    )
     assert response.status_code == 422
     assert "2 to 4 youth; 5 given" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Match.id))) == 0
@@ -245,6 +303,13 @@ def test_the_match_form_refuses_a_group_of_five_and_stores_nothing(client, certi
 def test_unknown_ids_on_staff_routes_are_404(client, app) -> None:
     sign_in(client, make_user(role="staff"))
     assert client.get("/staff/mentors/999999").status_code == 404
-    assert post_form(client, "/staff/certificates/999999/suspend", {"reason": "x"}).status_code == 404
-    assert post_form(client, "/staff/matches/999999/end", {"reason": "x", "ended_on": "2026-01-01"}).status_code == 404
+    assert (
+        post_form(client, "/staff/certificates/999999/suspend", {"reason": "x"}).status_code == 404
+    )
+    assert (
+        post_form(
+            client, "/staff/matches/999999/end", {"reason": "x", "ended_on": "2026-01-01"}
+        ).status_code
+        == 404
+    )
     assert current_course() is not None

@@ -74,7 +74,12 @@ def test_an_unknown_module_is_404(app, client) -> None:
     sign_in(client, make_user())
     assert client.get("/modules/no-such-module").status_code == 404
     page = client.get("/training").get_data(as_text=True)
-    assert client.post("/modules/no-such-module/read", data={"csrf_token": csrf_from(page)}).status_code == 404
+    assert (
+        client.post(
+            "/modules/no-such-module/read", data={"csrf_token": csrf_from(page)}
+        ).status_code
+        == 404
+    )
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(app, client) -> None:

@@ -97,15 +97,23 @@ def test_no_staff_or_admin_page_ever_shows_notes_or_the_plan(app, client) -> Non
     mentor = make_user()
     certificate = certify(mentor)
     private_notes.save_journal(db.session, mentor.id, current_course(), first_slug(), SECRET)
-    private_notes.save_self_care_plan(db.session, mentor.id, {key: PLAN_SECRET for key in private_notes.PLAN_SECTIONS})
+    private_notes.save_self_care_plan(
+        db.session, mentor.id, {key: PLAN_SECRET for key in private_notes.PLAN_SECTIONS}
+    )
     sign_in(client, make_user(role="admin"))
-    urls = _staff_get_urls(app, {"mentor_id": mentor.id, "certificate_id": certificate.id, "user_id": mentor.id})
+    urls = _staff_get_urls(
+        app, {"mentor_id": mentor.id, "certificate_id": certificate.id, "user_id": mentor.id}
+    )
     assert urls, "the staff area has pages"
     for url in urls:
         response = client.get(url, query_string={"q": mentor.name})
         body = response.get_data(as_text=True)
         assert SECRET not in body and PLAN_SECRET not in body, url
     # The API and the certificate pages never carry them either.
-    for url in (f"/api/v1/certificates/{certificate.code}", f"/verify/{certificate.code}", f"/certificates/{certificate.id}"):
+    for url in (
+        f"/api/v1/certificates/{certificate.code}",
+        f"/verify/{certificate.code}",
+        f"/certificates/{certificate.id}",
+    ):
         body = client.get(url).get_data(as_text=True)
         assert SECRET not in body and PLAN_SECRET not in body, url

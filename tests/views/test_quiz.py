@@ -22,7 +22,9 @@ TOKEN = re.compile(r"^[0-9a-f]{12}$")
 
 def start_via_pages(client, slug: str) -> QuizAttempt:
     page = client.get(f"/modules/{slug}/quiz")
-    response = client.post(f"/modules/{slug}/quiz", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    response = client.post(
+        f"/modules/{slug}/quiz", data={"csrf_token": csrf_from(page.get_data(as_text=True))}
+    )
     assert response.status_code == 302 and "/attempts/" in response.location, response.location
     attempt_id = int(response.location.rstrip("/").split("/")[-1])
     return db.session.get(QuizAttempt, attempt_id)
@@ -106,9 +108,12 @@ def test_reloading_the_attempt_shows_the_same_draw(mentor_client) -> None:
     first = mentor_client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
     again = start_via_pages(mentor_client, "alpha")
     assert again.id == attempt.id
-    assert mentor_client.get(f"/attempts/{attempt.id}").get_data(as_text=True).count("q-") == first.count("q-")
+    assert mentor_client.get(f"/attempts/{attempt.id}").get_data(as_text=True).count(
+        "q-"
+    ) == first.count("q-")
     assert re.findall(r'value="([0-9a-f]{12})"', first) == re.findall(
-        r'value="([0-9a-f]{12})"', mentor_client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
+        r'value="([0-9a-f]{12})"',
+        mentor_client.get(f"/attempts/{attempt.id}").get_data(as_text=True),
     )
 
 
@@ -165,7 +170,11 @@ def test_an_option_from_another_question_is_refused(mentor_client) -> None:
 
 def test_a_question_not_in_the_draw_is_refused(mentor_client) -> None:
     attempt = start_via_pages(mentor_client, "alpha")
-    undrawn = next(q.id for q in current_course().quiz("alpha").questions if q.id not in [i["question"] for i in attempt.draw])
+    undrawn = next(
+        q.id
+        for q in current_course().quiz("alpha").questions
+        if q.id not in [i["question"] for i in attempt.draw]
+    )
     form = answers_for(attempt)
     form["q-" + quizzes._token(attempt.salt, undrawn)] = ["whatever"]
     response = submit(mentor_client, attempt, form)
@@ -213,7 +222,9 @@ def test_resubmitting_shows_the_result_and_changes_nothing(mentor_client) -> Non
     attempt = start_via_pages(mentor_client, "alpha")
     submit(mentor_client, attempt, answers_for(attempt, correct=False))
     response = submit(mentor_client, attempt, answers_for(attempt))
-    assert response.status_code == 302 and response.location.endswith(f"/attempts/{attempt.id}/result")
+    assert response.status_code == 302 and response.location.endswith(
+        f"/attempts/{attempt.id}/result"
+    )
     assert "already submitted" in mentor_client.get(response.location).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(QuizAttempt, attempt.id).passed is False
@@ -225,9 +236,17 @@ def test_submitting_during_a_cooldown_is_refused(mentor_client) -> None:
     for minutes in (1, 2):
         db.session.add(
             QuizAttempt(
-                user_id=mentor_client.mentor.id, module_slug="alpha", kind="quiz", content_version="x",
-                draw=[], salt="s", started_at=now - timedelta(minutes=5),
-                submitted_at=now - timedelta(minutes=minutes), answers={}, score=0, passed=False,
+                user_id=mentor_client.mentor.id,
+                module_slug="alpha",
+                kind="quiz",
+                content_version="x",
+                draw=[],
+                salt="s",
+                started_at=now - timedelta(minutes=5),
+                submitted_at=now - timedelta(minutes=minutes),
+                answers={},
+                score=0,
+                passed=False,
                 critical_missed=False,
             )
         )
@@ -288,7 +307,9 @@ def test_the_precheck_result_shows_the_score_only(app, client) -> None:
     sign_in(client, make_user())
     page = client.get("/modules/alpha").get_data(as_text=True)
     assert "Before you read: a short pre-check" in page
-    response = client.post("/modules/alpha/precheck", data={"csrf_token": csrf_from(page), "start": "1"})
+    response = client.post(
+        "/modules/alpha/precheck", data={"csrf_token": csrf_from(page), "start": "1"}
+    )
     attempt = db.session.get(QuizAttempt, int(response.location.split("/")[-1]))
     assert attempt.kind == "precheck"
     response = submit(client, attempt, answers_for(attempt))
@@ -301,6 +322,8 @@ def test_the_precheck_result_shows_the_score_only(app, client) -> None:
 def test_skipping_the_precheck(app, client) -> None:
     sign_in(client, make_user())
     page = client.get("/modules/alpha").get_data(as_text=True)
-    response = client.post("/modules/alpha/precheck", data={"csrf_token": csrf_from(page), "skip": "1"})
+    response = client.post(
+        "/modules/alpha/precheck", data={"csrf_token": csrf_from(page), "skip": "1"}
+    )
     assert response.status_code == 302
     assert "Before you read" not in client.get("/modules/alpha").get_data(as_text=True)
