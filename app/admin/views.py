@@ -6,11 +6,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.access import admin_required
 from app.admin.forms import InviteStaffForm, RoleForm
 from app.extensions import db
 from app.services import staff_accounts
 from app.services.errors import DomainError, NotFound
-from app.staff.access import admin_required
 from app.web import attach_error, mail_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

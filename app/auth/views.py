@@ -136,22 +136,42 @@ def forgot_password() -> ResponseReturnValue:
     return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
 
 
-@bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
-def reset_password(token: str) -> ResponseReturnValue:
-    """Choose a new password through an emailed single-use link."""
-    if len(token) > 100 or accounts.token_user(db.session, token, "password_reset") is None:
+def _set_password_page(token: str, purpose: str, title: str, done: str) -> ResponseReturnValue:
+    """A password chosen through an emailed single-use link (reset or invitation)."""
+    if len(token) > 100 or accounts.token_user(db.session, token, purpose) is None:
         return render_template("auth/link_expired.html"), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password_with_token(
-                db.session, token, "password_reset", form.password.data or ""
-            )
+            accounts.set_password_with_token(db.session, token, purpose, form.password.data or "")
         except DomainError as error:
             attach_error(form, error, default_field="password")
         else:
             logout_user()
-            flash("Your new password is set. Please sign in with it.", "success")
+            flash(done, "success")
             return redirect(url_for("auth.sign_in"))
-    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+    return (
+        render_template("auth/reset_password.html", form=form, title=title),
+        422 if form.errors else 200,
+    )
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    """Choose a new password through an emailed single-use link."""
+    return _set_password_page(
+        token,
+        "password_reset",
+        "Choose a new password",
+        "Your new password is set. Please sign in with it.",
+    )
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def accept_invite(token: str) -> ResponseReturnValue:
+    """A new staff member chooses their own password through the invitation link."""
+    return _set_password_page(
+        token, "invite", "Welcome: choose your password", "Your password is set. Please sign in."
+    )

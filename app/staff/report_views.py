@@ -7,11 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app import current_course
+from app.access import staff_required
 from app.extensions import db
 from app.models import utcnow
 from app.services import audit, reports
 from app.services.csv_export import csv_lines
-from app.staff.access import staff_required
 from app.staff.views import bp
 
 __all__ = ["bp"]

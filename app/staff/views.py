@@ -20,13 +20,13 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app import current_course
+from app.access import staff_required
 from app.extensions import db
 from app.models import Certificate, User
 from app.services import audit, certificates, matching, mentors, roster, screening, staff_accounts
 from app.services.csv_export import csv_lines
 from app.services.eligibility import eligibility_for_many
 from app.services.errors import DomainError, NotFound
-from app.staff.access import staff_required
 from app.staff.forms import (
     CertificateActionForm,
     ConfirmForm,
