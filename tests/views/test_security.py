@@ -37,6 +37,7 @@ PUBLIC_ENDPOINTS = {
     "auth.sign_out",
     "auth.forgot_password",
     "auth.reset_password",
+    "auth.accept_invite",
     # Anyone holding a certificate code may check it (PRODUCT.md, public interfaces).
     "certificates.verify_form",
     "certificates.verify",
