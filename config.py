@@ -65,6 +65,10 @@ class Config:
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
 
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    HSTS = False
+
     CERTIFICATE_VALIDITY_MONTHS = _env_int("CERTIFICATE_VALIDITY_MONTHS", 12)
     CERTIFICATE_PUBLIC_NAME = os.environ.get("CERTIFICATE_PUBLIC_NAME", "initial")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
@@ -99,6 +103,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS = True
 
 
 CONFIGS: dict[str, type[Config]] = {

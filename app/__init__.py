@@ -57,6 +57,13 @@ def _configure_settings(app: Flask, config: type[Config] | dict[str, Any] | None
                 "SECRET_KEY must be set to a random value of at least 32 characters in production "
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
+    if app.config.get("ENV_NAME") == "production":
+        _warn_about_production_settings(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     from app.services import passwords
 
     passwords.configure_hasher(
@@ -64,6 +71,17 @@ def _configure_settings(app: Flask, config: type[Config] | dict[str, Any] | None
         app.config["ARGON2_MEMORY_COST"],
         app.config["ARGON2_PARALLELISM"],
     )
+
+
+def _warn_about_production_settings(app: Flask) -> None:
+    """Settings that work but do not fit several workers behind a proxy are said out loud."""
+    log = logging.getLogger("mentor_ready")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        log.warning("Production is using SQLite; set DATABASE_URL to PostgreSQL for several app hosts.")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        log.warning("Rate limits are kept per worker in memory; set RATELIMIT_STORAGE_URI to Redis.")
+    if not app.config.get("PROXY_COUNT"):
+        log.warning("PROXY_COUNT is 0: behind a proxy every client shares one rate-limit address.")
 
 
 def _configure_logging(app: Flask) -> None:

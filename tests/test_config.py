@@ -102,3 +102,30 @@ def test_healthz_is_503_when_the_database_is_unreachable() -> None:
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_production_sends_hsts_and_trusts_only_the_configured_proxies(database_url: str) -> None:
+    """HSTS in production; X-Forwarded-For is believed only for PROXY_COUNT hops."""
+    settings = type(
+        "Prod",
+        (config.ProductionConfig,),
+        {"SECRET_KEY": "p" * 40, "SQLALCHEMY_DATABASE_URI": database_url, "PROXY_COUNT": 1},
+    )
+    app = create_app(settings)
+    seen = {}
+
+    @app.get("/_who")
+    def who() -> str:
+        from flask import request
+
+        seen["addr"], seen["scheme"] = request.remote_addr, request.scheme
+        return "ok"
+
+    client = app.test_client()
+    response = client.get(
+        "/_who", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    )
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert seen == {"addr": "203.0.113.9", "scheme": "https"}
+    plain = create_app(config_for(database_url))
+    assert "Strict-Transport-Security" not in plain.test_client().get("/healthz").headers
