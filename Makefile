@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export FLASK_APP := app
 
-.PHONY: run test test-fast lint format install browser-deps clean
+.PHONY: run test test-fast lint format install browser-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ browser-deps:
 	  echo "!!! /usr/bin/chromium is missing and apt-get cannot run here: browser tests will be skipped"; \
 	  echo "!!! (install it with: sudo apt-get install chromium)"; \
 	fi
+
+## bench: gunicorn under load from a second process on 127.0.0.1; ratios against /healthz
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
