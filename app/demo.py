@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
@@ -188,42 +188,63 @@ def _progress(
         quiz = course.quiz(module.slug)
         if quiz is None:
             continue
+
         if rng.random() < 0.6:
             session.add(
-                QuizAttempt(
-                    user_id=user.id,
-                    module_slug=module.slug,
-                    kind="precheck",
-                    content_version=quiz.version,
-                    draw=[],
-                    salt="demo",
-                    started_at=moment,
-                    submitted_at=moment,
-                    answers={},
-                    score=rng.choice([20, 40, 40, 60, 60, 80]),
+                _graded(
+                    user.id,
+                    module.slug,
+                    quiz.version,
+                    moment,
+                    "precheck",
+                    rng.choice([20, 40, 60, 80]),
+                    None,
                 )
             )
         failures = rng.choice([0, 0, 0, 1, 2])
-        for attempt in range(failures + 1):
-            passed = attempt == failures
+        for _ in range(failures):
             session.add(
-                QuizAttempt(
-                    user_id=user.id,
-                    module_slug=module.slug,
-                    kind="quiz",
-                    content_version=quiz.version,
-                    draw=[],
-                    salt="demo",
-                    started_at=moment,
-                    submitted_at=moment,
-                    answers={},
-                    score=rng.choice([88, 100]) if passed else rng.choice([50, 62, 75]),
-                    passed=passed,
-                    critical_missed=False,
+                _graded(
+                    user.id,
+                    module.slug,
+                    quiz.version,
+                    moment,
+                    "quiz",
+                    rng.choice([50, 62, 75]),
+                    False,
                 )
             )
+        session.add(
+            _graded(user.id, module.slug, quiz.version, moment, "quiz", rng.choice([88, 100]), True)
+        )
     session.flush()
     certificates.issue_if_complete(
         session, user, course, moment, current_app.config["CERTIFICATE_VALIDITY_MONTHS"]
     )
     session.commit()
+
+
+def _graded(
+    user_id: int,
+    slug: str,
+    version: str,
+    moment: datetime,
+    kind: str,
+    score: int,
+    passed: bool | None,
+) -> QuizAttempt:
+    """A finished attempt as if the mentor had taken it at `moment`."""
+    return QuizAttempt(
+        user_id=user_id,
+        module_slug=slug,
+        kind=kind,
+        content_version=version,
+        draw=[],
+        salt="demo",
+        started_at=moment,
+        submitted_at=moment,
+        answers={},
+        score=score,
+        passed=passed,
+        critical_missed=False if kind == "quiz" else None,
+    )
