@@ -9,6 +9,7 @@ from app import current_course
 from app.extensions import db
 from app.models import JournalEntry, SelfCarePlan
 from app.services import private_notes
+from app.services.reports import EXPORTS
 from tests.factories import make_user, post_form, sign_in
 
 SECRET = "my-private-reflection-7731"
