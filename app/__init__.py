@@ -77,9 +77,13 @@ def _warn_about_production_settings(app: Flask) -> None:
     """Settings that work but do not fit several workers behind a proxy are said out loud."""
     log = logging.getLogger("mentor_ready")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        log.warning("Production is using SQLite; set DATABASE_URL to PostgreSQL for several app hosts.")
+        log.warning(
+            "Production is using SQLite; set DATABASE_URL to PostgreSQL for several app hosts."
+        )
     if app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
-        log.warning("Rate limits are kept per worker in memory; set RATELIMIT_STORAGE_URI to Redis.")
+        log.warning(
+            "Rate limits are kept per worker in memory; set RATELIMIT_STORAGE_URI to Redis."
+        )
     if not app.config.get("PROXY_COUNT"):
         log.warning("PROXY_COUNT is 0: behind a proxy every client shares one rate-limit address.")
 
@@ -126,6 +130,8 @@ def _configure_extensions(app: Flask) -> None:
         compare_type=True,
         render_item=render_migration_item,
     )
+    # Registered before CSRFProtect, whose check reads the form: writing pages may post more.
+    app.before_request(_allow_long_writing)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -139,6 +145,18 @@ def _configure_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(token: str) -> Any:
         return find_by_session_token(db.session, token)
+
+
+LONG_WRITING_ENDPOINTS = {"learn.save_journal", "learn.self_care"}
+LONG_WRITING_LIMIT = 512 * 1024
+
+
+def _allow_long_writing() -> None:
+    """Journal notes and the self-care plan may be long in any script (UTF-8, then URL-encoded)."""
+    from flask import request
+
+    if request.endpoint in LONG_WRITING_ENDPOINTS:
+        request.max_content_length = LONG_WRITING_LIMIT
 
 
 def _project_dir() -> Any:

@@ -118,3 +118,12 @@ def test_no_staff_or_admin_page_ever_shows_notes_or_the_plan(app, client) -> Non
     ):
         body = client.get(url).get_data(as_text=True)
         assert SECRET not in body and PLAN_SECRET not in body, url
+
+
+def test_long_notes_in_any_script_fit(app, client) -> None:
+    sign_in(client, make_user())
+    notes = "我今天学到了很多。" * 1_100  # close to 10,000 characters, about 90 KB once URL-encoded
+    assert len(notes) <= private_notes.NOTE_MAX
+    response = post_form(client, f"/modules/{first_slug()}/journal", {"text": notes})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(JournalEntry.text)) == notes
