@@ -19,7 +19,9 @@ def apply_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("HSTS"):
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
     if current_user and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")  # keep any Vary the view set (Accept-Encoding, ...)

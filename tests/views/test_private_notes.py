@@ -106,6 +106,7 @@ def test_no_staff_or_admin_page_ever_shows_notes_or_the_plan(app, client) -> Non
         app, {"mentor_id": mentor.id, "certificate_id": certificate.id, "user_id": mentor.id}
     )
     assert urls, "the staff area has pages"
+    urls += [f"/staff/reports/{name}.csv" for name in EXPORTS]
     for url in urls:
         response = client.get(url, query_string={"q": mentor.name})
         body = response.get_data(as_text=True)
