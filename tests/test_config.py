@@ -128,4 +128,8 @@ def test_production_sends_hsts_and_trusts_only_the_configured_proxies(database_u
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert seen == {"addr": "203.0.113.9", "scheme": "https"}
     plain = create_app(config_for(database_url))
-    assert "Strict-Transport-Security" not in plain.test_client().get("/healthz").headers
+    try:
+        assert "Strict-Transport-Security" not in plain.test_client().get("/healthz").headers
+    finally:
+        with plain.app_context():
+            db.engine.dispose()

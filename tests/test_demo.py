@@ -36,6 +36,8 @@ def test_demo_seed_refuses_a_production_database(database_url: str) -> None:
     assert result.exit_code != 0 and "Refusing" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_demo_seed_refuses_absurd_sizes(runner) -> None:
