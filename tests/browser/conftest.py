@@ -153,3 +153,166 @@ def clean_artifacts() -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_artifacts() -> None:
     clean_artifacts()
+
+
+@dataclass(repr=False)  # keep failure reports short: pytest prints fixture values
+class Cast:
+    """People and records in every state a page can show, made through the services."""
+
+    emails: dict[str, str]
+    newcomer_id: int
+    certified_id: int
+    certificate_id: int
+    certificate_code: str
+    first_module: str
+    open_attempt_id: int
+    failed_attempt_id: int
+    passed_attempt_id: int
+    precheck_attempt_id: int
+    reset_token: str
+
+
+def _answers(attempt, correct: bool) -> dict[str, list[str]]:
+    from tests.services.test_quizzes import answers_for
+
+    return answers_for(attempt, correct=correct)
+
+
+@pytest.fixture(scope="session")
+def cast(live_server: LiveServer) -> Cast:
+    """A newcomer, a learner part-way, a certified and matched mentor, a flagged one, staff, admin.
+
+    Names and emails are this fixture's own, so the journey tests' searches never meet them.
+    """
+    from datetime import timedelta
+
+    from app import current_course
+    from app.models import utcnow
+    from app.services import (
+        accounts,
+        certificates,
+        matching,
+        private_notes,
+        progress,
+        quizzes,
+        screening,
+    )
+    from tests.browser.helpers import PASSWORD
+
+    emails = {
+        role: f"a11y-{role}@example.org"
+        for role in ("newcomer", "learner", "certified", "flagged", "staff", "admin")
+    }
+    names = {
+        "newcomer": "Noor Haddad",
+        "learner": "Lena Whitfield",
+        "certified": "Camila Ortega",
+        "flagged": "Felix Brandt",
+        "staff": "Sam Coordinator",
+        "admin": "Ada Administrator",
+    }
+    with live_server.app.app_context():
+        session, course = db.session, current_course()
+        users = {
+            role: accounts.create_account(
+                session,
+                email=email,
+                name=names[role],
+                password=PASSWORD,
+                role=role if role in ("staff", "admin") else "mentor",
+                mentor_type=None if role in ("staff", "admin") else "community_volunteer",
+            )
+            for role, email in emails.items()
+        }
+        today = utcnow().date()  # the services judge "not in the future" in UTC
+        path = course.modules_for("community_volunteer")
+        first = path[0].slug
+
+        def take(user_id: int, slug: str, correct: bool):
+            attempt = quizzes.start_attempt(session, user_id, course, slug)
+            return quizzes.submit_attempt(
+                session, user_id, attempt.id, _answers(attempt, correct), course
+            )[0]
+
+        # The learner: a scored pre-check, one failed quiz, and a second attempt left open.
+        learner = users["learner"].id
+        precheck = quizzes.start_attempt(session, learner, course, first, kind="precheck")
+        quizzes.submit_attempt(session, learner, precheck.id, _answers(precheck, True), course)
+        progress.mark_read(session, learner, course, first)
+        failed = take(learner, first, correct=False)
+        open_attempt = quizzes.start_attempt(session, learner, course, first)
+
+        # Two certified mentors, screened and matched; one certificate is then suspended.
+        passed = {}
+        for role in ("certified", "flagged"):
+            user_id = users[role].id
+            for module in path:
+                progress.mark_read(session, user_id, course, module.slug)
+                passed[role] = take(user_id, module.slug, correct=True)
+            for step in course.screening_for("community_volunteer"):
+                screening.record_result(
+                    session,
+                    users["staff"].id,
+                    user_id,
+                    course,
+                    step=step,
+                    result="cleared",
+                    completed_on=today,
+                )
+            matching.create_match(
+                session,
+                users["staff"].id,
+                course,
+                model="one_to_one",
+                mentor_ids=[user_id],
+                youth_codes=[f"A11Y-{user_id}"],
+                started_on=today,
+            )
+        certified = users["certified"].id
+        certificate = certificates.latest(certificates.certificates_of(session, certified))
+        flagged = certificates.latest(certificates.certificates_of(session, users["flagged"].id))
+        assert certificate is not None and flagged is not None
+        certificates.suspend(session, users["staff"].id, flagged.id, "A concern is looked into.")
+        private_notes.save_journal(
+            session, certified, course, first, "Steady, patient, there every week."
+        )
+        private_notes.save_self_care_plan(
+            session, certified, {"what_helps": "A walk after every session."}
+        )
+        reset_token = accounts.issue_token(
+            session, users["newcomer"], "password_reset", timedelta(hours=1), utcnow()
+        )
+        session.commit()
+        return Cast(
+            emails=emails,
+            newcomer_id=users["newcomer"].id,
+            certified_id=certified,
+            certificate_id=certificate.id,
+            certificate_code=certificates.format_code(certificate.code),
+            first_module=first,
+            open_attempt_id=open_attempt.id,
+            failed_attempt_id=failed.id,
+            passed_attempt_id=passed["certified"].id,
+            precheck_attempt_id=precheck.id,
+            reset_token=reset_token,
+        )
+
+
+@pytest.fixture(scope="session")
+def session_cookies(browser, live_server: LiveServer, cast: Cast):
+    """Cookies of a signed-in session per cast member, signed in once through the real form."""
+    from tests.browser.helpers import sign_in
+
+    signed_in: dict[str, list] = {}
+
+    def cookies(role: str) -> list:
+        if role not in signed_in:
+            context = browser.new_context()
+            page = context.new_page()
+            sign_in(page, live_server.url, cast.emails[role])
+            page.wait_for_url(re.compile(r"/(training|staff/)$"))
+            signed_in[role] = context.cookies()
+            context.close()
+        return signed_in[role]
+
+    return cookies
