@@ -218,6 +218,7 @@ def test_the_content_note_comes_first_with_ways_to_skip_or_leave(
         skip.click()
         takeaways = page.locator(".module-body #key-takeaways")
         expect(takeaways).to_be_in_viewport()
+        expect(takeaways).to_be_focused()  # the next Tab continues from the takeaways
         assert page.url.endswith("#key-takeaways")
 
 

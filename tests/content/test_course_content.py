@@ -52,7 +52,7 @@ def test_each_module_is_complete(course: Course, slug: str) -> None:
     assert not PLACEHOLDERS.search(source)
     # Every section a quiz can point to has an explicit, stable anchor.
     assert all(
-        re.search(r"\{#[a-z0-9-]+\}\s*$", line)
+        re.search(r"\{#[a-z0-9-]+( [^}]*)?\}\s*$", line)
         for line in source.splitlines()
         if line.startswith("## ")
     )
