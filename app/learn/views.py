@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from app import current_course
 from app.extensions import db
 from app.learn.forms import JournalForm, MarkReadForm, PrecheckForm, SelfCarePlanForm
-from app.services import private_notes, progress, quizzes
+from app.services import certificates, private_notes, progress, quizzes
 from app.services.eligibility import eligibility
 from app.services.errors import DomainError
 from app.web import attach_error
@@ -28,6 +28,7 @@ def dashboard() -> ResponseReturnValue:
         "learn/dashboard.html",
         overview=progress.training_overview(db.session, current_user, course),
         eligibility=eligibility(db.session, current_user, course),
+        renewal=certificates.renewal(db.session, current_user, course),
     )
 
 

@@ -303,3 +303,30 @@ def holder_certificate(session: Session, viewer: User, certificate_id: int) -> C
     if certificate is None or (certificate.user_id != viewer.id and not viewer.is_staff):
         raise NotFound("There is no such certificate.")
     return certificate
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """Where a certified mentor stands with the next certificate."""
+
+    opens_at: datetime
+    is_open: bool
+    next_certificate: Certificate | None
+    still_to_pass: tuple[str, ...]
+
+
+def renewal(
+    session: Session, user: User, course: Course, now: datetime | None = None
+) -> Renewal | None:
+    """The renewal window of the mentor's latest certificate, or None when there is nothing to renew."""
+    now = now or utcnow()
+    all_certificates = certificates_of(session, user.id)
+    current = latest(all_certificates)
+    if current is None or status(current, now) in (SUSPENDED, REVOKED):
+        return None
+    if current.valid_from > now:  # already renewed: the next period has not started yet
+        return Renewal(current.valid_from, False, current, ())
+    opens_at = renewal_opens(current)
+    passed = _passed_since(session, user.id, opens_at) if now >= opens_at else set()
+    missing = tuple(m.title for m in course.modules_for(user.mentor_type) if m.slug not in passed)
+    return Renewal(opens_at, now >= opens_at, None, missing)

@@ -334,3 +334,29 @@ def test_no_new_certificate_while_suspended_or_after_revocation(app) -> None:
     for slug in ("alpha", "beta"):
         pass_quiz(mentor.id, slug, later)
     assert len(certificates.certificates_of(db.session, mentor.id)) == 1
+
+
+def test_the_renewal_state_guides_a_certified_mentor(app) -> None:
+    mentor = make_user()
+    first = certify(mentor)
+    course = current_course()
+    before = certificates.renewal(db.session, mentor, course, now=NOW + timedelta(days=1))
+    assert (
+        before is not None
+        and not before.is_open
+        and before.opens_at == first.valid_until - timedelta(days=60)
+    )
+    window = first.valid_until - timedelta(days=30)
+    opened = certificates.renewal(db.session, mentor, course, now=window)
+    assert opened.is_open and opened.still_to_pass == ("Alpha module", "Beta module")
+    pass_quiz(mentor.id, "alpha", window)
+    assert certificates.renewal(db.session, mentor, course, now=window).still_to_pass == (
+        "Beta module",
+    )
+    pass_quiz(mentor.id, "beta", window)
+    renewed = certificates.renewal(db.session, mentor, course, now=window)
+    assert (
+        renewed.next_certificate is not None
+        and renewed.next_certificate.valid_from == first.valid_until
+    )
+    assert certificates.renewal(db.session, make_user(), course, now=NOW) is None

@@ -313,3 +313,11 @@ def test_unknown_ids_on_staff_routes_are_404(client, app) -> None:
         == 404
     )
     assert current_course() is not None
+
+
+def test_my_training_says_when_and_how_to_renew(client, app) -> None:
+    mentor = make_user()
+    certify(mentor, at=certificates.add_months(utcnow(), -12) + timedelta(days=20))
+    sign_in(client, mentor)
+    html = client.get("/training").get_data(as_text=True)
+    assert "Time to renew." in html and "Still to pass: Alpha module, Beta module" in html
