@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from functools import partial
 
 import click
 from flask import current_app
@@ -189,34 +190,12 @@ def _progress(
         if quiz is None:
             continue
 
+        graded = partial(_graded, user.id, module.slug, quiz.version, moment)
         if rng.random() < 0.6:
-            session.add(
-                _graded(
-                    user.id,
-                    module.slug,
-                    quiz.version,
-                    moment,
-                    "precheck",
-                    rng.choice([20, 40, 60, 80]),
-                    None,
-                )
-            )
-        failures = rng.choice([0, 0, 0, 1, 2])
-        for _ in range(failures):
-            session.add(
-                _graded(
-                    user.id,
-                    module.slug,
-                    quiz.version,
-                    moment,
-                    "quiz",
-                    rng.choice([50, 62, 75]),
-                    False,
-                )
-            )
-        session.add(
-            _graded(user.id, module.slug, quiz.version, moment, "quiz", rng.choice([88, 100]), True)
-        )
+            session.add(graded("precheck", rng.choice([20, 40, 60, 80]), None))
+        for _ in range(rng.choice([0, 0, 0, 1, 2])):
+            session.add(graded("quiz", rng.choice([50, 62, 75]), False))
+        session.add(graded("quiz", rng.choice([88, 100]), True))
     session.flush()
     certificates.issue_if_complete(
         session, user, course, moment, current_app.config["CERTIFICATE_VALIDITY_MONTHS"]
