@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -13,6 +14,9 @@ from fpdf.enums import XPos, YPos
 
 from app.models import Certificate
 from app.services.certificates import format_code
+
+# fpdf2's font subsetting logs dozens of INFO lines per certificate; keep the app's log readable.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 @lru_cache(maxsize=1)
