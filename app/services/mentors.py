@@ -55,15 +55,19 @@ def mentor_detail(
     user = get_mentor(session, mentor_id)
     attempts = quizzes.attempts_for(session, user.id)
     gains = []
+    # The same pairing as the knowledge-gain report: earliest pre-check, first pass, by submission.
+    graded = sorted(
+        (a for a in attempts if a.submitted_at is not None), key=lambda a: (a.submitted_at, a.id)
+    )
     for module in course.modules_for(user.mentor_type):
         pre = [
             a.score
-            for a in attempts
+            for a in graded
             if a.module_slug == module.slug and a.kind == "precheck" and a.score is not None
         ]
         passed = [
             a.score
-            for a in attempts
+            for a in graded
             if a.module_slug == module.slug and a.kind == "quiz" and a.passed
         ]
         gains.append(
