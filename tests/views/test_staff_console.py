@@ -270,3 +270,29 @@ def test_staff_cannot_deactivate_an_admin_or_themselves(staff_client) -> None:
     post_form(staff_client, f"/staff/accounts/{staff_client.staff.id}/deactivate")
     db.session.refresh(admin)
     assert admin.is_active and db.session.get(User, staff_client.staff.id).is_active
+
+
+def test_mentor_detail_shows_every_part_staff_may_see(staff_client) -> None:
+    from app.services import progress, quizzes
+    from tests.services.test_quizzes import answers_for
+
+    course = current_course()
+    mentor = make_user(name="Deta Iled")
+    pre = quizzes.start_attempt(db.session, mentor.id, course, "alpha", kind="precheck")
+    quizzes.submit_attempt(db.session, mentor.id, pre.id, answers_for(pre, correct=False), course)
+    progress.mark_read(db.session, mentor.id, course, "alpha")
+    attempt = quizzes.start_attempt(db.session, mentor.id, course, "alpha")
+    quizzes.submit_attempt(db.session, mentor.id, attempt.id, answers_for(attempt), course)
+    html = staff_client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
+    gains = html.split("Pre-check and passing scores")[1].split("Quiz attempts")[0]
+    assert "<td>Alpha module</td><td>0%</td><td>100%</td>" in gains
+    for part in (
+        "Eligibility to be matched",
+        "Training progress",
+        "Certificates",
+        "Screening",
+        "Matches",
+        "Audit trail",
+        "account.created",
+    ):
+        assert part in html
