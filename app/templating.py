@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from app.content.model import MENTOR_TYPES
+from app.services.certificates import format_code
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -28,6 +29,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.globals["MENTOR_TYPES"] = MENTOR_TYPES
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.filters["reject_page"] = lambda args: {

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.content.model import Course, Module
 from app.models import ModuleRead, QuizAttempt, User, utcnow
 from app.services.errors import NotFound
-from app.services.quizzes import cooldown_until
+from app.services.quizzes import cooldown_until, lock_reason
 
 
 @dataclass(frozen=True)
@@ -117,12 +117,7 @@ def training_overview(
         mine = [a for a in attempts if a.module_slug == module.slug and a.submitted_at is not None]
         scores = [a.score for a in mine if a.score is not None]
         quiz = course.quiz(module.slug)
-        missing = [req for req in module.requires if req not in passed_slugs]
-        locked = None
-        if module.slug not in read_slugs:
-            locked = "Read the module first."
-        elif missing:
-            locked = "Pass " + ", ".join(course.modules[r].title for r in missing) + " first."
+        locked = lock_reason(course, module, module.slug in read_slugs, passed_slugs)
         rows.append(
             ModuleProgress(
                 module=module,

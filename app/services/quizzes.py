@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.content.model import Course, Module, Option, Question, Quiz
+from app.content.question_types import question_type
 from app.models import ModuleRead, QuizAttempt, utcnow
 from app.services import certificates
 from app.services.errors import DomainError, NotAllowed, NotFound
@@ -167,16 +168,41 @@ def attempts_for(
     return list(session.scalars(query.order_by(QuizAttempt.started_at, QuizAttempt.id)))
 
 
-def quiz_lock_reason(session: Session, user_id: int, course: Course, slug: str) -> str | None:
-    """Why the quiz cannot be opened yet (unread module, unpassed prerequisites), or None."""
-    module, _quiz = _require_quiz(course, slug)
-    if not has_read(session, user_id, slug):
+def lock_reason(course: Course, module: Module, read: bool, passed: set[str]) -> str | None:
+    """Why a module's quiz is closed (unread module, unpassed prerequisites), or None; pure."""
+    if not read:
         return "Read the module and mark it read to open its quiz."
-    missing = [req for req in module.requires if not has_passed(session, user_id, req)]
+    missing = [
+        course.modules[req].title
+        for req in module.requires
+        if req not in passed and req in course.modules
+    ]
     if missing:
-        titles = ", ".join(course.modules[req].title for req in missing if req in course.modules)
-        return f"Pass the quiz of {titles} first."
+        return f"Pass the quiz of {', '.join(missing)} first."
     return None
+
+
+def passed_modules(session: Session, user_id: int) -> set[str]:
+    """The modules whose quiz the mentor has ever passed."""
+    return set(
+        session.scalars(
+            sa.select(QuizAttempt.module_slug)
+            .where(
+                QuizAttempt.user_id == user_id,
+                QuizAttempt.kind == "quiz",
+                QuizAttempt.passed.is_(True),
+            )
+            .distinct()
+        )
+    )
+
+
+def quiz_lock_reason(session: Session, user_id: int, course: Course, slug: str) -> str | None:
+    """Why the quiz cannot be opened yet for this mentor, or None."""
+    module, _quiz = _require_quiz(course, slug)
+    return lock_reason(
+        course, module, has_read(session, user_id, slug), passed_modules(session, user_id)
+    )
 
 
 def _draw(quiz: Quiz, count: int, rng: random.Random) -> list[dict[str, object]]:
@@ -431,7 +457,7 @@ def review(attempt: QuizAttempt, course: Course) -> list[ReviewedQuestion]:
         question = quiz.question(item["question"])
         chosen_ids = set(answers.get(question.id, []))
         chosen = tuple(question.option(oid) for oid in item["options"] if oid in chosen_ids)
-        correct = bool(chosen_ids) and frozenset(chosen_ids) == question.correct_ids
+        correct = question_type(question.type).grade(question, frozenset(chosen_ids))
         passed = bool(attempt.passed)
         reviewed.append(
             ReviewedQuestion(
