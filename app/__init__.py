@@ -6,12 +6,13 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.content import ContentError, Course, load_course
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.web import current_course
 from config import DEFAULT_SECRET_KEY, Config, config_from_environment
 
 __all__ = ["create_app", "current_course"]
@@ -35,11 +36,6 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     _configure_templates(app)
     _configure_cli(app)
     return app
-
-
-def current_course() -> Course:
-    """The course loaded when the app started."""
-    return current_app.extensions["mentor_ready.course"]
 
 
 def _configure_settings(app: Flask, config: type[Config] | dict[str, Any] | None) -> None:

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from app.content.model import MENTOR_TYPES, Course
 from app.models import ModuleRead, QuizAttempt, User, utcnow
-from app.services import accounts, certificates, matching, screening
+from app.services import accounts, matching, screening, standing
 from app.services.errors import DomainError
 
 FIRST_NAMES = [
@@ -81,8 +81,8 @@ def demo_cli() -> None:
 @with_appcontext
 def seed(mentors: int, random_seed: int) -> None:
     """Create a staff member, an admin and MENTORS fake mentors at every stage."""
-    from app import current_course
     from app.extensions import db
+    from app.web import current_course
 
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("Refusing to add fake people to a production database.")
@@ -197,7 +197,7 @@ def _progress(
             session.add(graded("quiz", rng.choice([50, 62, 75]), False))
         session.add(graded("quiz", rng.choice([88, 100]), True))
     session.flush()
-    certificates.issue_if_complete(
+    standing.issue_if_complete(
         session, user, course, moment, current_app.config["CERTIFICATE_VALIDITY_MONTHS"]
     )
     session.commit()

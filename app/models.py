@@ -206,7 +206,7 @@ class AuditEvent(db.Model):
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
 
 
-CERTIFICATE_ACTIONS = ("suspend", "lift", "revoke")
+CERTIFICATE_ACTIONS = ("suspend", "lift", "revoke", "reenable")
 SCREENING_RESULTS = ("cleared", "not_cleared")
 MATCH_MODELS = ("one_to_one", "group", "team", "e_mentoring", "blended")
 
@@ -232,6 +232,8 @@ class Certificate(db.Model):
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     course_title: Mapped[str] = mapped_column(sa.String(200))
     course_version: Mapped[str] = mapped_column(sa.String(50))
+    # The modules this certificate certifies (slugs): it counts only for a path they cover.
+    modules: Mapped[list[str]] = mapped_column(sa.JSON)
 
     user: Mapped[User] = relationship()
     actions: Mapped[list[CertificateAction]] = relationship(
@@ -240,7 +242,11 @@ class Certificate(db.Model):
 
 
 class CertificateAction(db.Model):
-    """A staff decision about a certificate: suspend, lift or revoke. Appended, never changed."""
+    """A staff decision about a holder, recorded against one of their certificates.
+
+    Suspend, lift, revoke or re-enable; appended, never changed. A decision applies to the holder:
+    `certificates.holder_record` replays them all to give every certificate its status.
+    """
 
     __tablename__ = "certificate_action"
     __table_args__ = (sa.CheckConstraint(_in("action", CERTIFICATE_ACTIONS), name="action"),)

@@ -7,8 +7,14 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_wtf import FlaskForm
 
+from app.content import Course
 from app.services.errors import DomainError
 from app.services.mail import MailSettings
+
+
+def current_course() -> Course:
+    """The course loaded when the app started."""
+    return current_app.extensions["mentor_ready.course"]
 
 
 def safe_next(target: str | None) -> str | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import User
-from app.services import accounts
+from app.models import Certificate, User
+from app.services import accounts, certificates
 
 PASSWORD = "lantern maple orbit river 42"
 _counter = itertools.count(1)
@@ -61,3 +62,25 @@ def post_form(
     response = client.get(page or "/sign-in", follow_redirects=True)
     token = csrf_from(response.get_data(as_text=True))
     return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+def certificates_of(user_id: int) -> list[Certificate]:
+    """Every certificate of a mentor, newest period first."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.user_id == user_id)
+            .order_by(Certificate.period.desc())
+        )
+    )
+
+
+def latest_certificate(user_id: int) -> Certificate | None:
+    """The certificate of the mentor's most recent period."""
+    found = certificates_of(user_id)
+    return found[0] if found else None
+
+
+def status_of(certificate: Certificate, now: datetime) -> str:
+    """The status that applies to a certificate at `now` (its holder's whole record counts)."""
+    return certificates.chain_of(db.session, certificate.user_id, now).status_of(certificate)

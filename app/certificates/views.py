@@ -36,7 +36,9 @@ def show(certificate_id: int) -> ResponseReturnValue:
     return render_template(
         "certificates/show.html",
         certificate=certificate,
-        status=certificates.status(certificate, certificates.utcnow()),
+        status=certificates.chain_of(
+            db.session, certificate.user_id, certificates.utcnow()
+        ).status_of(certificate),
         code=certificates.format_code(certificate.code),
         verify_url=verification_url(current_app.config["BASE_URL"], certificate.code),
     )

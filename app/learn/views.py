@@ -6,13 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app import current_course
 from app.extensions import db
 from app.learn.forms import JournalForm, MarkReadForm, PrecheckForm, SelfCarePlanForm
-from app.services import certificates, private_notes, progress, quizzes
-from app.services.eligibility import eligibility
+from app.services import private_notes, progress, quizzes, standing
 from app.services.errors import DomainError
-from app.web import attach_error
+from app.web import attach_error, current_course
 
 bp = Blueprint("learn", __name__)
 
@@ -25,10 +23,7 @@ def dashboard() -> ResponseReturnValue:
         return redirect(url_for("staff.dashboard"))
     course = current_course()
     return render_template(
-        "learn/dashboard.html",
-        overview=progress.training_overview(db.session, current_user, course),
-        eligibility=eligibility(db.session, current_user, course),
-        renewal=certificates.renewal(db.session, current_user, course),
+        "learn/dashboard.html", standing=standing.for_mentor(db.session, current_user, course)
     )
 
 

@@ -7,9 +7,9 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app import current_course
 from app.content.model import MENTOR_TYPES
 from app.extensions import db, limiter
+from app.web import current_course
 
 bp = Blueprint("public", __name__)
 

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app import current_course
 from app.extensions import db
 from app.quiz.forms import StartQuizForm, SubmitAttemptForm
 from app.services import quizzes
 from app.services.errors import DomainError, NotFound
+from app.web import current_course
 
 bp = Blueprint("quiz", __name__)
 
@@ -24,13 +24,14 @@ def start(slug: str) -> ResponseReturnValue:
     if module is None or quiz is None:
         abort(404)
     attempts = quizzes.attempts_for(db.session, current_user.id, slug, "quiz")
+    state = quizzes.quiz_state(db.session, current_user, course, slug)
     return render_template(
         "quiz/start.html",
         module=module,
         quiz=quiz,
         form=StartQuizForm(),
-        lock_reason=quizzes.quiz_lock_reason(db.session, current_user.id, course, slug),
-        cooldown_until=quizzes.cooldown_until(attempts, quiz, quizzes.utcnow()),
+        lock_reason=state.locked_reason,
+        cooldown_until=state.cooldown_until,
         open_attempt=quizzes.open_attempt(db.session, current_user.id, slug, "quiz"),
         submitted=[a for a in attempts if a.is_submitted],
     )
@@ -135,12 +136,12 @@ def result(attempt_id: int) -> ResponseReturnValue:
     quiz, module = course.quiz(attempt.module_slug), course.module(attempt.module_slug)
     if quiz is None or module is None:
         abort(404)
-    attempts = quizzes.attempts_for(db.session, current_user.id, attempt.module_slug, "quiz")
+    state = quizzes.quiz_state(db.session, current_user, course, attempt.module_slug)
     return render_template(
         "quiz/result.html",
         attempt=attempt,
         quiz=quiz,
         module=module,
         reviewed=quizzes.review(attempt, course) if attempt.kind == "quiz" else [],
-        cooldown_until=quizzes.cooldown_until(attempts, quiz, quizzes.utcnow()),
+        cooldown_until=state.cooldown_until,
     )

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from app.content.model import Course
-from app.models import Certificate, CertificateAction, QuizAttempt, User, utcnow
+from app.models import Certificate, CertificateAction, User, utcnow
 from app.services import audit
 from app.services.errors import DomainError, NotFound
 
@@ -24,12 +24,6 @@ RENEWAL_WINDOW = timedelta(days=60)
 REASON_MAX = 2000
 
 VALID, EXPIRED, SUSPENDED, REVOKED = "valid", "expired", "suspended", "revoked"
-STATUS_LABELS = {
-    VALID: "Valid",
-    EXPIRED: "Expired",
-    SUSPENDED: "Suspended",
-    REVOKED: "Revoked",
-}
 
 
 def new_code() -> str:
@@ -62,37 +56,118 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def status(certificate: Certificate, now: datetime) -> str:
-    """valid, expired, suspended or revoked: from dates and recorded actions, never a stored flag."""
-    suspended = False
-    for action in sorted(certificate.actions, key=lambda a: a.id):
+@dataclass(frozen=True)
+class HolderRecord:
+    """Staff decisions about one holder, replayed up to a moment.
+
+    A suspension or revocation applies to the holder, not to one certificate: every certificate
+    in force or not yet started when it was recorded is covered, and so is any certificate issued
+    while it stands (a race cannot slip one past it).
+    """
+
+    suspended_since: datetime | None
+    # (revoked at, re-enabled at or None) for each revocation, oldest first.
+    revocations: tuple[tuple[datetime, datetime | None], ...]
+
+    @property
+    def revoked(self) -> bool:
+        """Whether a revocation stands that no re-enable has followed."""
+        return bool(self.revocations) and self.revocations[-1][1] is None
+
+    @property
+    def reenabled_at(self) -> datetime | None:
+        """When staff last re-enabled the holder after a revocation."""
+        ended = [again for _at, again in self.revocations if again is not None]
+        return max(ended, default=None)
+
+
+def holder_record(actions: Iterable[CertificateAction], now: datetime) -> HolderRecord:
+    """Replay every recorded action on a holder's certificates, in order, up to `now`."""
+    suspended_since: datetime | None = None
+    revocations: list[tuple[datetime, datetime | None]] = []
+    revoked_at: datetime | None = None
+    for action in sorted(actions, key=lambda a: (a.at, a.id)):
         if action.at > now:
             continue
-        if action.action == "revoke":
+        if action.action == "suspend" and revoked_at is None and suspended_since is None:
+            suspended_since = action.at
+        elif action.action == "lift":
+            suspended_since = None
+        elif action.action == "revoke" and revoked_at is None:
+            revoked_at, suspended_since = action.at, None
+        elif action.action == "reenable" and revoked_at is not None:
+            revocations.append((revoked_at, action.at))
+            revoked_at, suspended_since = None, None
+    if revoked_at is not None:
+        revocations.append((revoked_at, None))
+    return HolderRecord(suspended_since, tuple(revocations))
+
+
+def status(certificate: Certificate, record: HolderRecord, now: datetime) -> str:
+    """valid, expired, suspended or revoked: from dates and the holder's record, never a flag."""
+    for revoked_at, reenabled_at in record.revocations:
+        if certificate.valid_until > revoked_at and (
+            reenabled_at is None or certificate.issued_at < reenabled_at
+        ):
             return REVOKED
-        suspended = action.action == "suspend"
-    if suspended:
+    if record.suspended_since is not None and certificate.valid_until > record.suspended_since:
         return SUSPENDED
     if now >= certificate.valid_until:
         return EXPIRED
     return VALID
 
 
-def certificates_of(session: Session, user_id: int) -> list[Certificate]:
-    """Every certificate of a mentor, newest period first, with their actions."""
-    return list(
-        session.scalars(
-            sa.select(Certificate)
-            .where(Certificate.user_id == user_id)
-            .options(selectinload(Certificate.actions))
-            .order_by(Certificate.period.desc())
-        )
-    )
+def covers(certificate: Certificate, required: Iterable[str]) -> bool:
+    """Whether the certificate certifies every module of a path."""
+    return set(required) <= set(certificate.modules or ())
 
 
-def latest(certificates: Iterable[Certificate]) -> Certificate | None:
-    """The certificate of the most recent period."""
-    return max(certificates, key=lambda c: c.period, default=None)
+@dataclass(frozen=True)
+class Chain:
+    """A holder's certificates (oldest period first), their actions, and each one's status."""
+
+    certificates: tuple[Certificate, ...]
+    record: HolderRecord
+    statuses: dict[int, str]
+
+    def status_of(self, certificate: Certificate) -> str:
+        """The status of one certificate of this chain."""
+        return self.statuses[certificate.id]
+
+
+def chain(
+    certificates: Iterable[Certificate], actions: Iterable[CertificateAction], now: datetime
+) -> Chain:
+    """Statuses of a holder's certificates, from all their recorded actions."""
+    ordered = tuple(sorted(certificates, key=lambda c: c.period))
+    record = holder_record(actions, now)
+    return Chain(ordered, record, {c.id: status(c, record, now) for c in ordered})
+
+
+def load_chains(
+    session: Session, user_ids: Iterable[int] | sa.ScalarSelect, now: datetime
+) -> dict[int, Chain]:
+    """Every holder's chain in two queries, whatever their number."""
+    ids = user_ids if isinstance(user_ids, sa.ScalarSelect) else list(user_ids)
+    by_user: dict[int, list[Certificate]] = {}
+    for certificate in session.scalars(sa.select(Certificate).where(Certificate.user_id.in_(ids))):
+        by_user.setdefault(certificate.user_id, []).append(certificate)
+    actions: dict[int, list[CertificateAction]] = {}
+    for action, user_id in session.execute(
+        sa.select(CertificateAction, Certificate.user_id)
+        .join(Certificate, Certificate.id == CertificateAction.certificate_id)
+        .where(Certificate.user_id.in_(ids))
+    ):
+        actions.setdefault(user_id, []).append(action)
+    return {
+        user_id: chain(certificates, actions.get(user_id, ()), now)
+        for user_id, certificates in by_user.items()
+    }
+
+
+def chain_of(session: Session, user_id: int, now: datetime) -> Chain:
+    """One holder's chain (empty when they hold no certificate)."""
+    return load_chains(session, [user_id], now).get(user_id) or chain((), (), now)
 
 
 def renewal_opens(certificate: Certificate) -> datetime:
@@ -100,59 +175,73 @@ def renewal_opens(certificate: Certificate) -> datetime:
     return certificate.valid_until - RENEWAL_WINDOW
 
 
-def _passed_since(session: Session, user_id: int, since: datetime | None) -> set[str]:
-    query = sa.select(QuizAttempt.module_slug).where(
-        QuizAttempt.user_id == user_id,
-        QuizAttempt.kind == "quiz",
-        QuizAttempt.passed.is_(True),
-    )
-    if since is not None:
-        query = query.where(QuizAttempt.submitted_at >= since)
-    return set(session.scalars(query))
+def lock_holder(session: Session, user_id: int) -> None:
+    """Serialise every change to one mentor's standing until the transaction ends.
 
-
-def issue_if_complete(
-    session: Session, user: User, course: Course, now: datetime, validity_months: int
-) -> Certificate | None:
-    """Add the next certificate to the session when every required quiz is passed for it.
-
-    Does not commit: the caller commits it together with the quiz result that completed the path.
-    The unique (user, period) constraint and ON CONFLICT DO NOTHING make concurrent callers
-    issue exactly one.
+    PostgreSQL takes the account row with FOR UPDATE; SQLite has no row locks, so a no-op UPDATE
+    takes its single writer lock instead. Two last quizzes submitted at once, a revocation racing
+    a submission, two staff suspending at once: the second waits, then sees what the first
+    committed (READ COMMITTED re-reads after the lock), so nothing is issued twice or never.
     """
-    required = {module.slug for module in course.modules_for(user.mentor_type)}
-    if not required or user.role != "mentor":
-        return None
-    previous = latest(certificates_of(session, user.id))
-    if previous is None:
-        since, start, period = None, now, 1
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
     else:
-        if status(previous, now) in (SUSPENDED, REVOKED) or now < renewal_opens(previous):
-            return None
-        since, start, period = (
-            renewal_opens(previous),
-            max(previous.valid_until, now),
-            previous.period + 1,
-        )
-    if not required <= _passed_since(session, user.id, since):
+        session.execute(sa.update(User).where(User.id == user_id).values(id=User.id))
+
+
+@dataclass(frozen=True)
+class IssuePlan:
+    """The certificate a mentor earns next, and what still stands before it."""
+
+    period: int
+    valid_from: datetime | None  # None: from the moment it is issued
+    valid_until: datetime | None  # None: the validity period from valid_from
+    modules: tuple[str, ...]
+    still_to_pass: tuple[str, ...]
+    since: datetime | None  # passes from this moment count
+    opens_at: datetime | None  # before this, nothing can be earned (renewal window)
+    blocked: str | None  # "suspended" or "revoked": nothing can be earned until staff act
+
+
+def issue(
+    session: Session,
+    user_id: int,
+    plan: IssuePlan,
+    course: Course,
+    now: datetime,
+    validity_months: int,
+) -> Certificate | None:
+    """Add the planned certificate to the session; does not commit.
+
+    The caller holds `lock_holder` and commits with the quiz result that completed the path.
+    The unique (user, period) constraint with ON CONFLICT DO NOTHING is the database's own guard.
+    """
+    if plan.blocked or plan.still_to_pass or (plan.opens_at and now < plan.opens_at):
+        return None
+    start = max(plan.valid_from or now, now)
+    until = plan.valid_until or add_months(start, validity_months)
+    if until <= start:
         return None
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(Certificate)
         .values(
-            user_id=user.id,
-            period=period,
+            user_id=user_id,
+            period=plan.period,
             code=new_code(),
             issued_at=now,
             valid_from=start,
-            valid_until=add_months(start, validity_months),
+            valid_until=until,
             course_title=course.title,
             course_version=course.version,
+            modules=list(plan.modules),
         )
         .on_conflict_do_nothing(index_elements=["user_id", "period"])
     )
     return session.scalar(
-        sa.select(Certificate).where(Certificate.user_id == user.id, Certificate.period == period)
+        sa.select(Certificate).where(
+            Certificate.user_id == user_id, Certificate.period == plan.period
+        )
     )
 
 
@@ -164,7 +253,7 @@ def find_by_code(session: Session, text: str) -> Certificate | None:
     return session.scalar(
         sa.select(Certificate)
         .where(Certificate.code == code)
-        .options(selectinload(Certificate.actions), selectinload(Certificate.user))
+        .options(selectinload(Certificate.user))
     )
 
 
@@ -202,17 +291,23 @@ class PublicCertificate:
 def verify(
     session: Session, text: str, name_mode: str, now: datetime | None = None
 ) -> PublicCertificate | None:
-    """The public view of a certificate, or None for malformed or unknown codes."""
+    """The public view of a certificate, or None for malformed or unknown codes.
+
+    The status is the one that really applies: a suspension or revocation recorded on any of the
+    holder's certificates reaches this one too.
+    """
     certificate = find_by_code(session, text)
     if certificate is None:
         return None
+    now = now or utcnow()
+    holder_chain = chain_of(session, certificate.user_id, now)
     return PublicCertificate(
         code=format_code(certificate.code),
         holder=public_name(certificate.user.name, name_mode),
         title=f"{certificate.course_title} ({certificate.course_version})",
         issued_on=certificate.valid_from.date().isoformat(),
         expires_on=certificate.valid_until.date().isoformat(),
-        status=status(certificate, now or utcnow()),
+        status=holder_chain.status_of(certificate),
     )
 
 
@@ -234,11 +329,7 @@ def name_matches(session: Session, text: str, typed_name: str) -> bool | None:
 def _record_action(
     session: Session, staff_id: int, certificate_id: int, action: str, reason: str, now: datetime
 ) -> Certificate:
-    certificate = session.scalar(
-        sa.select(Certificate)
-        .where(Certificate.id == certificate_id)
-        .options(selectinload(Certificate.actions))
-    )
+    certificate = session.get(Certificate, certificate_id)
     if certificate is None:
         raise NotFound("There is no such certificate.")
     reason = " ".join(reason.split())
@@ -246,13 +337,22 @@ def _record_action(
         raise DomainError("Give a reason; it is kept in the record.", field="reason")
     if len(reason) > REASON_MAX:
         raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
-    current = status(certificate, now)
-    if current == REVOKED:
-        raise DomainError("This certificate is revoked. Revocation is final.")
-    if action == "suspend" and current == SUSPENDED:
-        raise DomainError("This certificate is already suspended.")
-    if action == "lift" and current != SUSPENDED:
-        raise DomainError("Only a suspended certificate can have its suspension lifted.")
+    # A second staff member (or a double click) waits here, then sees the first decision.
+    lock_holder(session, certificate.user_id)
+    record = chain_of(session, certificate.user_id, now).record
+    problem = None
+    if action == "reenable":
+        if not record.revoked:
+            problem = "Only a mentor whose certificate was revoked can be re-enabled."
+    elif record.revoked:
+        problem = "This mentor's certificate is revoked. Revocation is final."
+    elif action == "suspend" and record.suspended_since is not None:
+        problem = "This mentor's certificate is already suspended."
+    elif action == "lift" and record.suspended_since is None:
+        problem = "Only a suspended certificate can have its suspension lifted."
+    if problem:
+        session.rollback()
+        raise DomainError(problem)
     session.add(
         CertificateAction(
             certificate_id=certificate.id, action=action, reason=reason, actor_id=staff_id, at=now
@@ -275,22 +375,40 @@ def _record_action(
 def suspend(
     session: Session, staff_id: int, certificate_id: int, reason: str, now: datetime | None = None
 ) -> Certificate:
-    """Suspend a certificate while a concern is looked into."""
+    """Suspend the holder's certificates (in force or not yet started) while a concern is looked into."""
     return _record_action(session, staff_id, certificate_id, "suspend", reason, now or utcnow())
 
 
 def lift(
     session: Session, staff_id: int, certificate_id: int, reason: str, now: datetime | None = None
 ) -> Certificate:
-    """Lift a suspension; the certificate is valid again unless it has expired."""
+    """Lift a suspension; the holder's certificates count again unless they have expired."""
     return _record_action(session, staff_id, certificate_id, "lift", reason, now or utcnow())
 
 
 def revoke(
     session: Session, staff_id: int, certificate_id: int, reason: str, now: datetime | None = None
 ) -> Certificate:
-    """Revoke a certificate for good."""
+    """Revoke for good every certificate of the holder in force or not yet started."""
     return _record_action(session, staff_id, certificate_id, "revoke", reason, now or utcnow())
+
+
+def reenable(
+    session: Session, staff_id: int, mentor_id: int, reason: str, now: datetime | None = None
+) -> Certificate:
+    """Let a revoked mentor earn a new certificate by passing the quizzes again; audited.
+
+    The revoked certificates stay revoked; only passes after this moment count.
+    """
+    revoked = session.scalar(
+        sa.select(Certificate)
+        .where(Certificate.user_id == mentor_id)
+        .order_by(Certificate.period.desc())
+        .limit(1)
+    )
+    if revoked is None:
+        raise DomainError("Only a mentor whose certificate was revoked can be re-enabled.")
+    return _record_action(session, staff_id, revoked.id, "reenable", reason, now or utcnow())
 
 
 def holder_certificate(session: Session, viewer: User, certificate_id: int) -> Certificate:
@@ -298,35 +416,8 @@ def holder_certificate(session: Session, viewer: User, certificate_id: int) -> C
     certificate = session.scalar(
         sa.select(Certificate)
         .where(Certificate.id == certificate_id)
-        .options(selectinload(Certificate.actions), selectinload(Certificate.user))
+        .options(selectinload(Certificate.user))
     )
     if certificate is None or (certificate.user_id != viewer.id and not viewer.is_staff):
         raise NotFound("There is no such certificate.")
     return certificate
-
-
-@dataclass(frozen=True)
-class Renewal:
-    """Where a certified mentor stands with the next certificate."""
-
-    opens_at: datetime
-    is_open: bool
-    next_certificate: Certificate | None
-    still_to_pass: tuple[str, ...]
-
-
-def renewal(
-    session: Session, user: User, course: Course, now: datetime | None = None
-) -> Renewal | None:
-    """The renewal window of the mentor's latest certificate, or None when there is nothing to renew."""
-    now = now or utcnow()
-    all_certificates = certificates_of(session, user.id)
-    current = latest(all_certificates)
-    if current is None or status(current, now) in (SUSPENDED, REVOKED):
-        return None
-    if current.valid_from > now:  # already renewed: the next period has not started yet
-        return Renewal(current.valid_from, False, current, ())
-    opens_at = renewal_opens(current)
-    passed = _passed_since(session, user.id, opens_at) if now >= opens_at else set()
-    missing = tuple(m.title for m in course.modules_for(user.mentor_type) if m.slug not in passed)
-    return Renewal(opens_at, now >= opens_at, None, missing)

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.content.model import Course
 from app.models import MATCH_MODELS, Match, MatchMentor, MatchYouth, User, utcnow
-from app.services import audit
-from app.services.eligibility import eligibility_for_many
+from app.services import audit, certificates, standing
 from app.services.errors import DomainError, NotFound
 
 YOUTH_CODE = re.compile(r"^[A-Za-z0-9-]{3,32}$")
@@ -37,6 +36,7 @@ MODEL_RULES: dict[str, ModelRule] = {
     "blended": ModelRule("Blended (one-to-one youth who also meets in a group)", (1, 1), (1, 1)),
 }
 assert set(MODEL_RULES) == set(MATCH_MODELS)
+MODEL_LABELS = {model: rule.label.split(" (")[0] for model, rule in MODEL_RULES.items()}
 
 
 class MatchRefused(DomainError):
@@ -105,6 +105,11 @@ def create_match(
     if started_on > now.date():
         reasons.append("The start date cannot be in the future.")
 
+    # Lock the mentors (in id order, so two matches never deadlock) before judging eligibility:
+    # a suspension recorded at the same moment either comes first and refuses this match, or
+    # waits and then flags it for review.
+    for mentor_id in sorted(mentor_ids):
+        certificates.lock_holder(session, mentor_id)
     mentors = (
         list(session.scalars(sa.select(User).where(User.id.in_(mentor_ids)))) if mentor_ids else []
     )
@@ -117,7 +122,7 @@ def create_match(
     for mentor in mentors:
         if mentor.role != "mentor":
             reasons.append(f"{mentor.name} is not a mentor account.")
-    verdicts = eligibility_for_many(
+    verdicts = standing.for_mentors(
         session, [m for m in mentors if m.role == "mentor"], course, now
     )
     for mentor in mentors:
@@ -140,6 +145,7 @@ def create_match(
             for code in taken
         )
     if reasons:
+        session.rollback()
         raise MatchRefused(reasons)
 
     match = Match(model=model, started_on=started_on, created_by_id=staff_id, created_at=now)
@@ -241,13 +247,25 @@ def list_matches(
     return list(session.scalars(query.order_by(Match.started_on.desc(), Match.id.desc())))
 
 
+def eligible_candidates(
+    session: Session, course: Course, now: datetime | None = None
+) -> list[tuple[User, bool]]:
+    """Active mentors who are eligible now, by name, each with whether they are already matched."""
+    query = sa.select(User).where(User.role == "mentor", User.deactivated_at.is_(None))
+    users = list(session.scalars(query.order_by(User.name, User.id)))
+    standings = standing.for_mentors(
+        session, users, course, now, ids=query.with_only_columns(User.id).scalar_subquery()
+    )
+    return [(user, standings[user.id].matched) for user in users if standings[user.id].eligible]
+
+
 def needing_review(
     session: Session, course: Course, now: datetime | None = None
 ) -> list[tuple[Match, list[str]]]:
     """Open matches with a mentor who has since lost eligibility, with the reasons. Nothing changes."""
     matches = list_matches(session, open_only=True)
     mentors = {link.user.id: link.user for match in matches for link in match.mentors}
-    verdicts = eligibility_for_many(session, list(mentors.values()), course, now)
+    verdicts = standing.for_mentors(session, list(mentors.values()), course, now)
     flagged = []
     for match in matches:
         problems = [

@@ -10,14 +10,13 @@ from sqlalchemy.orm import Session
 
 from app.content.model import MENTOR_TYPES, Course
 from app.models import AuditEvent, Certificate, Match, QuizAttempt, ScreeningRecord, User, utcnow
-from app.services import audit, certificates, matching, progress, quizzes, screening
-from app.services.eligibility import Eligibility, eligibility
+from app.services import audit, certificates, matching, quizzes, reports, screening, standing
 from app.services.errors import DomainError, NotFound
 
 
 @dataclass(frozen=True)
 class KnowledgeGain:
-    """A mentor's pre-check score beside their first passing score, for one module."""
+    """A mentor's earliest pre-check beside their first passing score, for one module."""
 
     module_title: str
     precheck: int | None
@@ -29,8 +28,7 @@ class MentorDetail:
     """Everything the mentor detail page shows."""
 
     user: User
-    overview: progress.TrainingOverview
-    eligibility: Eligibility
+    standing: standing.Standing
     attempts: list[QuizAttempt]
     gains: list[KnowledgeGain]
     certificates: list[tuple[Certificate, str]]
@@ -54,33 +52,23 @@ def mentor_detail(
     now = now or utcnow()
     user = get_mentor(session, mentor_id)
     attempts = quizzes.attempts_for(session, user.id)
-    gains = []
-    # The same pairing as the knowledge-gain report: earliest pre-check, first pass, by submission.
-    graded = sorted(
-        (a for a in attempts if a.submitted_at is not None), key=lambda a: (a.submitted_at, a.id)
-    )
-    for module in course.modules_for(user.mentor_type):
-        pre = [
-            a.score
-            for a in graded
-            if a.module_slug == module.slug and a.kind == "precheck" and a.score is not None
-        ]
-        passed = [
-            a.score
-            for a in graded
-            if a.module_slug == module.slug and a.kind == "quiz" and a.passed
-        ]
-        gains.append(
-            KnowledgeGain(module.title, pre[0] if pre else None, passed[0] if passed else None)
-        )
+    pairs = {
+        slug: (pre, passing)
+        for _user, slug, pre, passing in reports.gain_pairs(session, user_id=user.id)
+    }
+    gains = [
+        KnowledgeGain(module.title, *pairs.get(module.slug, (None, None)))
+        for module in course.modules_for(user.mentor_type)
+    ]
+    mentor_standing = standing.for_mentor(session, user, course, now)
     return MentorDetail(
         user=user,
-        overview=progress.training_overview(session, user, course, now),
-        eligibility=eligibility(session, user, course, now),
+        standing=mentor_standing,
         attempts=[a for a in attempts if a.submitted_at is not None],
         gains=gains,
         certificates=[
-            (c, certificates.status(c, now)) for c in certificates.certificates_of(session, user.id)
+            (c, mentor_standing.chain.status_of(c))
+            for c in reversed(mentor_standing.chain.certificates)
         ],
         screening=screening.history(session, user.id),
         matches=matching.list_matches(session, mentor_id=user.id),
@@ -105,6 +93,7 @@ def change_mentor_type(
     if mentor_type == user.mentor_type:
         raise DomainError("That is already this mentor's type.", field="mentor_type")
     previous = user.mentor_type
+    certificates.lock_holder(session, user.id)
     user.mentor_type = mentor_type
     audit.record(
         session,

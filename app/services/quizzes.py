@@ -8,17 +8,18 @@ import random
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.content.model import Course, Module, Option, Question, Quiz
 from app.content.question_types import question_type
-from app.models import ModuleRead, QuizAttempt, utcnow
-from app.services import certificates
+from app.models import ModuleRead, QuizAttempt, User, utcnow
+from app.services import certificates, standing
 from app.services.errors import DomainError, NotAllowed, NotFound
 from app.services.grading import Grade, grade_attempt
+from app.services.standing import ModuleState
 
 FIELD_PREFIX = "q-"
 
@@ -65,8 +66,8 @@ class DrawnQuestion:
 
     @property
     def several_answers(self) -> bool:
-        """Whether more than one option may be chosen."""
-        return self.question.type == "multiple"
+        """Whether more than one option may be chosen (the question type says)."""
+        return question_type(self.question.type).several_answers
 
 
 def _token(salt: str, *parts: str) -> str:
@@ -133,29 +134,6 @@ def has_passed(session: Session, user_id: int, slug: str) -> bool:
     )
 
 
-def cooldown_until(attempts: Sequence[QuizAttempt], quiz: Quiz, now: datetime) -> datetime | None:
-    """When the quiz reopens, if these submitted attempts have closed it; else None.
-
-    Failures count in a row since the last pass or the end of the last cool-down.
-    """
-    streak = 0
-    closed_until: datetime | None = None
-    graded = sorted(
-        (a for a in attempts if a.kind == "quiz" and a.submitted_at is not None),
-        key=lambda a: a.submitted_at,  # type: ignore[arg-type, return-value]
-    )
-    for attempt in graded:
-        if attempt.passed:
-            streak = 0
-            continue
-        streak += 1
-        if streak >= quiz.max_failures:
-            assert attempt.submitted_at is not None
-            closed_until = attempt.submitted_at + timedelta(hours=quiz.cooldown_hours)
-            streak = 0
-    return closed_until if closed_until is not None and now < closed_until else None
-
-
 def attempts_for(
     session: Session, user_id: int, slug: str | None = None, kind: str | None = None
 ) -> list[QuizAttempt]:
@@ -168,41 +146,15 @@ def attempts_for(
     return list(session.scalars(query.order_by(QuizAttempt.started_at, QuizAttempt.id)))
 
 
-def lock_reason(course: Course, module: Module, read: bool, passed: set[str]) -> str | None:
-    """Why a module's quiz is closed (unread module, unpassed prerequisites), or None; pure."""
-    if not read:
-        return "Read the module and mark it read to open its quiz."
-    missing = [
-        course.modules[req].title
-        for req in module.requires
-        if req not in passed and req in course.modules
-    ]
-    if missing:
-        return f"Pass the quiz of {', '.join(missing)} first."
-    return None
-
-
-def passed_modules(session: Session, user_id: int) -> set[str]:
-    """The modules whose quiz the mentor has ever passed."""
-    return set(
-        session.scalars(
-            sa.select(QuizAttempt.module_slug)
-            .where(
-                QuizAttempt.user_id == user_id,
-                QuizAttempt.kind == "quiz",
-                QuizAttempt.passed.is_(True),
-            )
-            .distinct()
-        )
-    )
-
-
-def quiz_lock_reason(session: Session, user_id: int, course: Course, slug: str) -> str | None:
-    """Why the quiz cannot be opened yet for this mentor, or None."""
-    module, _quiz = _require_quiz(course, slug)
-    return lock_reason(
-        course, module, has_read(session, user_id, slug), passed_modules(session, user_id)
-    )
+def quiz_state(
+    session: Session, user: User, course: Course, slug: str, now: datetime | None = None
+) -> ModuleState:
+    """Whether the quiz is open to the mentor now, and why not: read from their standing."""
+    now = now or utcnow()
+    _require_quiz(course, slug)
+    state = standing.for_mentor(session, user, course, now).module(slug)
+    # A module outside the mentor's path (staff trying it out) is judged by the same rules.
+    return state or _off_path_state(session, user, course, slug, now)
 
 
 def _draw(quiz: Quiz, count: int, rng: random.Random) -> list[dict[str, object]]:
@@ -238,6 +190,29 @@ def _is_stale(attempt: QuizAttempt, quiz: Quiz) -> bool:
     return False
 
 
+def _off_path_state(
+    session: Session, user: User, course: Course, slug: str, now: datetime
+) -> ModuleState:
+    """A module outside the mentor's path, judged by the same two rules as one on it."""
+    module = course.module(slug)
+    assert module is not None
+    facts = standing.load_facts(session, [user], now)[user.id]
+    passed = {a.module_slug for a in facts.attempts if a.kind == "quiz" and a.passed}
+    read = slug in facts.reads
+    mine = [a for a in facts.attempts if a.module_slug == slug and a.kind == "quiz"]
+    quiz = course.quiz(slug)
+    return ModuleState(
+        module=module,
+        read=read,
+        passed=slug in passed,
+        best_score=None,
+        attempts=len(mine),
+        cooldown_until=standing.cooldown_until(mine, quiz, now) if quiz else None,
+        locked_reason=standing.lock_reason(course, module, read, passed),
+        needed=False,
+    )
+
+
 def start_attempt(
     session: Session,
     user_id: int,
@@ -258,12 +233,14 @@ def start_attempt(
         session.delete(existing)  # an unanswered draw of questions that no longer exist
         session.flush()
     if kind == "quiz":
-        reason = quiz_lock_reason(session, user_id, course, slug)
-        if reason:
-            raise NotAllowed(reason)
-        until = cooldown_until(attempts_for(session, user_id, slug, "quiz"), quiz, now)
-        if until is not None:
-            raise CoolingDown(until)
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound()
+        state = quiz_state(session, user, course, slug, now)
+        if state.locked_reason:
+            raise NotAllowed(state.locked_reason)
+        if state.cooldown_until is not None:
+            raise CoolingDown(state.cooldown_until)
         count = quiz.draw
     elif kind == "precheck":
         if not precheck_offered(session, user_id, course, slug):
@@ -353,13 +330,16 @@ def submit_attempt(
         session.delete(attempt)
         session.commit()
         raise NotAllowed("This quiz was updated since you opened it. Please start it again.")
+    chosen = _parse_answers(attempt, quiz, form)
+    # Everything below sees what a concurrent submission or staff decision committed first.
+    certificates.lock_holder(session, user_id)
     if attempt.kind == "quiz":
-        until = cooldown_until(
+        until = standing.cooldown_until(
             attempts_for(session, user_id, attempt.module_slug, "quiz"), quiz, now
         )
         if until is not None:
+            session.rollback()
             raise CoolingDown(until)
-    chosen = _parse_answers(attempt, quiz, form)
     drawn_ids = [item["question"] for item in attempt.draw]
     grade = grade_attempt(quiz, drawn_ids, chosen)
     precheck = attempt.kind == "precheck"
@@ -381,7 +361,7 @@ def submit_attempt(
         session.rollback()
         raise AlreadySubmitted(attempt.id)
     if grade.passed and not precheck:
-        certificates.issue_if_complete(session, attempt.user, course, now, validity_months)
+        standing.issue_if_complete(session, attempt.user, course, now, validity_months)
     session.commit()
     session.refresh(attempt)
     return attempt, grade

@@ -118,8 +118,8 @@ def _by_mentors() -> sa.ColumnElement[bool]:
     return QuizAttempt.user_id.in_(sa.select(User.id).where(User.role == "mentor"))
 
 
-def _first_passes(date_from: date, date_to: date) -> sa.Subquery:
-    """Each (mentor, module) whose first passing quiz attempt was submitted in the range."""
+def _first_passes(date_from: date | None, date_to: date | None) -> sa.Subquery:
+    """Each (mentor, module) whose first passing quiz attempt was submitted in the range (or ever)."""
     ranked = (
         sa.select(
             QuizAttempt.user_id,
@@ -136,16 +136,13 @@ def _first_passes(date_from: date, date_to: date) -> sa.Subquery:
         .where(QuizAttempt.kind == "quiz", QuizAttempt.passed.is_(True), _by_mentors())
         .subquery()
     )
-    span = DateRange(date_from, date_to)
-    return (
-        sa.select(ranked.c.user_id, ranked.c.module_slug, ranked.c.score, ranked.c.submitted_at)
-        .where(
-            ranked.c.rank == 1,
-            ranked.c.submitted_at >= span.lower,
-            ranked.c.submitted_at < span.upper,
-        )
-        .subquery()
-    )
+    query = sa.select(
+        ranked.c.user_id, ranked.c.module_slug, ranked.c.score, ranked.c.submitted_at
+    ).where(ranked.c.rank == 1)
+    if date_from is not None and date_to is not None:
+        span = DateRange(date_from, date_to)
+        query = query.where(ranked.c.submitted_at >= span.lower, ranked.c.submitted_at < span.upper)
+    return query.subquery()
 
 
 def _mean(total: float | None, count: int) -> float | None:
@@ -360,10 +357,17 @@ class KnowledgeGain:
         return self.improved / self.pairs if self.pairs else None
 
 
-def knowledge_gain(
-    session: Session, course: Course, date_from: date, date_to: date
-) -> KnowledgeGain:
-    """Pre-check against first passing score, for mentors whose first pass falls in the range."""
+def gain_pairs(
+    session: Session,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    user_id: int | None = None,
+) -> list[tuple[int, str, int, int]]:
+    """(mentor, module, earliest pre-check, first passing score): the one knowledge-gain pairing.
+
+    Limited to first passes in a date range, or to one mentor (mentor detail shows the same pairs).
+    """
     ranked_pre = (
         sa.select(
             QuizAttempt.user_id,
@@ -385,16 +389,26 @@ def knowledge_gain(
         .subquery()
     )
     first = _first_passes(date_from, date_to)
+    query = sa.select(first.c.user_id, first.c.module_slug, ranked_pre.c.score, first.c.score).join(
+        ranked_pre,
+        sa.and_(
+            ranked_pre.c.user_id == first.c.user_id,
+            ranked_pre.c.module_slug == first.c.module_slug,
+            ranked_pre.c.rank == 1,
+        ),
+    )
+    if user_id is not None:
+        query = query.where(first.c.user_id == user_id)
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+def knowledge_gain(
+    session: Session, course: Course, date_from: date, date_to: date
+) -> KnowledgeGain:
+    """Pre-check against first passing score, for mentors whose first pass falls in the range."""
     pairs: dict[str, list[tuple[int, int]]] = {}
-    for slug, precheck, passing in session.execute(
-        sa.select(first.c.module_slug, ranked_pre.c.score, first.c.score).join(
-            ranked_pre,
-            sa.and_(
-                ranked_pre.c.user_id == first.c.user_id,
-                ranked_pre.c.module_slug == first.c.module_slug,
-                ranked_pre.c.rank == 1,
-            ),
-        )
+    for _user_id, slug, precheck, passing in gain_pairs(
+        session, date_from=date_from, date_to=date_to
     ):
         pairs.setdefault(slug, []).append((precheck, passing))
     modules = []

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.content.model import MENTOR_TYPES, Course
-from app.models import (
-    Certificate,
-    Match,
-    MatchMentor,
-    ModuleRead,
-    QuizAttempt,
-    ScreeningRecord,
-    User,
-    utcnow,
-)
+from app.models import User, utcnow
 from app.services import certificates as certs
-from app.services.eligibility import evaluate
+from app.services import standing
 
 PER_PAGE = 50
 SEARCH_MAX = 200
@@ -123,6 +113,7 @@ class RosterRow:
     active: bool
     passed: int
     required: int
+    percent: int
     certificate_status: str | None
     expires_at: datetime | None
     eligible: bool
@@ -130,11 +121,6 @@ class RosterRow:
     screening_pending: bool
     matched: bool
     last_activity: datetime | None
-
-    @property
-    def progress(self) -> float:
-        """Share of required quizzes passed."""
-        return self.passed / self.required if self.required else 0.0
 
     @property
     def mentor_type_label(self) -> str:
@@ -165,80 +151,38 @@ def roster_rows(
     filters: RosterFilters | None = None,
     now: datetime | None = None,
 ) -> list[RosterRow]:
-    """Every mentor matching `filters`, sorted; the same eight queries for 10 or 10,000 mentors."""
+    """Every mentor matching `filters`, sorted; the same queries for 10 or 10,000 mentors."""
     filters = filters or RosterFilters()
     now = now or utcnow()
     mentor_query = _mentor_query(filters)
     users = list(session.scalars(mentor_query.order_by(User.name, User.id)))
     ids = mentor_query.with_only_columns(User.id).scalar_subquery()
-
-    passed: dict[int, set[str]] = defaultdict(set)
-    for user_id, slug in session.execute(
-        sa.select(QuizAttempt.user_id, QuizAttempt.module_slug)
-        .where(
-            QuizAttempt.user_id.in_(ids), QuizAttempt.kind == "quiz", QuizAttempt.passed.is_(True)
-        )
-        .distinct()
-    ):
-        passed[user_id].add(slug)
-    last_activity: dict[int, datetime] = {}
-    for query in (
-        sa.select(ModuleRead.user_id, sa.func.max(ModuleRead.read_at))
-        .where(ModuleRead.user_id.in_(ids))
-        .group_by(ModuleRead.user_id),
-        sa.select(QuizAttempt.user_id, sa.func.max(QuizAttempt.started_at))
-        .where(QuizAttempt.user_id.in_(ids))
-        .group_by(QuizAttempt.user_id),
-    ):
-        for user_id, moment in session.execute(query):
-            if moment and (user_id not in last_activity or moment > last_activity[user_id]):
-                last_activity[user_id] = moment
-    certificates: dict[int, list[Certificate]] = defaultdict(list)
-    for certificate in session.scalars(
-        sa.select(Certificate)
-        .where(Certificate.user_id.in_(ids))
-        .options(selectinload(Certificate.actions))
-    ):
-        certificates[certificate.user_id].append(certificate)
-    screening: dict[int, list[ScreeningRecord]] = defaultdict(list)
-    for record in session.scalars(
-        sa.select(ScreeningRecord).where(ScreeningRecord.user_id.in_(ids))
-    ):
-        screening[record.user_id].append(record)
-    matched = set(
-        session.scalars(
-            sa.select(MatchMentor.user_id)
-            .join(Match, Match.id == MatchMentor.match_id)
-            .where(Match.ended_on.is_(None), MatchMentor.user_id.in_(ids))
-        )
-    )
-
-    rows = []
-    for user in users:
-        required = {module.slug for module in course.modules_for(user.mentor_type)}
-        verdict = evaluate(user, certificates[user.id], screening[user.id], course, now)
-        rows.append(
-            RosterRow(
-                user_id=user.id,
-                name=user.name,
-                email=user.email,
-                mentor_type=user.mentor_type,
-                registered_at=user.created_at,
-                active=user.is_active,
-                passed=len(required & passed[user.id]),
-                required=len(required),
-                certificate_status=verdict.certificate_status,
-                expires_at=verdict.certificate.valid_until if verdict.certificate else None,
-                eligible=verdict.eligible,
-                reasons=tuple(reason.staff_text for reason in verdict.reasons),
-                screening_pending=any(
-                    r.code.startswith(("pending:", "not_cleared:")) for r in verdict.reasons
-                ),
-                matched=user.id in matched,
-                last_activity=last_activity.get(user.id),
-            )
-        )
+    standings = standing.for_mentors(session, users, course, now, ids=ids)
+    rows = [row_from_standing(standings[user.id]) for user in users]
     return _sorted(_filtered(rows, filters), filters)
+
+
+def row_from_standing(mentor: standing.Standing) -> RosterRow:
+    """A roster row: the mentor's standing, flattened for tables and exports."""
+    user = mentor.user
+    return RosterRow(
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        mentor_type=user.mentor_type,
+        registered_at=user.created_at,
+        active=user.is_active,
+        passed=mentor.passed_count,
+        required=mentor.required_count,
+        percent=mentor.percent,
+        certificate_status=mentor.certificate_status,
+        expires_at=mentor.certificate.valid_until if mentor.certificate else None,
+        eligible=mentor.eligible,
+        reasons=tuple(reason.staff_text for reason in mentor.reasons),
+        screening_pending=mentor.screening_pending,
+        matched=mentor.matched,
+        last_activity=mentor.last_activity,
+    )
 
 
 def _filtered(rows: list[RosterRow], filters: RosterFilters) -> list[RosterRow]:
@@ -257,7 +201,7 @@ def _sorted(rows: list[RosterRow], filters: RosterFilters) -> list[RosterRow]:
     keys = {
         "name": lambda row: (row.name.casefold(), row.user_id),
         "registered": lambda row: (row.registered_at, row.user_id),
-        "progress": lambda row: (row.progress, row.name.casefold()),
+        "progress": lambda row: (row.percent, row.name.casefold()),
         "expiry": lambda row: (
             row.expires_at.replace(tzinfo=None) if row.expires_at else far,
             row.name.casefold(),

@@ -6,13 +6,13 @@ from flask import Response, abort, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app import current_course
 from app.access import staff_required
 from app.extensions import db
 from app.models import utcnow
 from app.services import audit, reports
 from app.services.csv_export import csv_lines
 from app.staff.views import bp
+from app.web import current_course
 
 __all__ = ["bp"]
 

@@ -19,13 +19,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app import current_course
 from app.access import staff_required
 from app.extensions import db
 from app.models import Certificate, User
 from app.services import audit, certificates, matching, mentors, roster, screening, staff_accounts
 from app.services.csv_export import csv_lines
-from app.services.eligibility import eligibility_for_many
 from app.services.errors import DomainError, NotFound
 from app.staff.forms import (
     CertificateActionForm,
@@ -35,7 +33,7 @@ from app.staff.forms import (
     MentorTypeForm,
     ScreeningForm,
 )
-from app.web import attach_error
+from app.web import attach_error, current_course
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -339,6 +337,30 @@ def certificate_action(certificate_id: int, action: str) -> ResponseReturnValue:
     return redirect(url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates"))
 
 
+@bp.post("/mentors/<int:mentor_id>/reenable")
+@staff_required
+def reenable(mentor_id: int) -> ResponseReturnValue:
+    """Let a revoked mentor earn a new certificate; the reason is required and kept."""
+    form = CertificateActionForm()
+    if not form.validate_on_submit():
+        flash("Give a reason; it is kept in the record. Nothing was changed.", "error")
+    else:
+        try:
+            mentors.get_mentor(db.session, mentor_id)
+            certificates.reenable(db.session, current_user.id, mentor_id, form.reason.data or "")
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash(f"{error.message} Nothing was changed.", "error")
+        else:
+            flash(
+                "Re-enabled. The revoked certificates stay revoked; passing every quiz again "
+                "earns a new one.",
+                "success",
+            )
+    return redirect(url_for("staff.mentor", mentor_id=mentor_id, _anchor="certificates"))
+
+
 @bp.get("/matches")
 @staff_required
 def matches() -> ResponseReturnValue:
@@ -358,16 +380,9 @@ def matches() -> ResponseReturnValue:
 
 def _match_form() -> MatchForm:
     form = MatchForm()
-    candidates = list(
-        db.session.scalars(
-            db.select(User)
-            .where(User.role == "mentor", User.deactivated_at.is_(None))
-            .order_by(User.name)
-        )
-    )
-    verdicts = eligibility_for_many(db.session, candidates, current_course())
     form.mentors.choices = [
-        SelectChoice(m.id, f"{m.name} ({m.email})") for m in candidates if verdicts[m.id].eligible
+        SelectChoice(m.id, f"{m.name} ({m.email})" + (" · already matched" if matched else ""))
+        for m, matched in matching.eligible_candidates(db.session, current_course())
     ]
     return form
 

@@ -186,7 +186,6 @@ def cast(live_server: LiveServer) -> Cast:
     """
     from datetime import timedelta
 
-    from app import current_course
     from app.models import utcnow
     from app.services import (
         accounts,
@@ -197,7 +196,9 @@ def cast(live_server: LiveServer) -> Cast:
         quizzes,
         screening,
     )
+    from app.web import current_course
     from tests.browser.helpers import PASSWORD
+    from tests.factories import latest_certificate
 
     emails = {
         role: f"a11y-{role}@example.org"
@@ -269,8 +270,8 @@ def cast(live_server: LiveServer) -> Cast:
                 started_on=today,
             )
         certified = users["certified"].id
-        certificate = certificates.latest(certificates.certificates_of(session, certified))
-        flagged = certificates.latest(certificates.certificates_of(session, users["flagged"].id))
+        certificate = latest_certificate(certified)
+        flagged = latest_certificate(users["flagged"].id)
         assert certificate is not None and flagged is not None
         certificates.suspend(session, users["staff"].id, flagged.id, "A concern is looked into.")
         private_notes.save_journal(

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app import current_course
 from app.extensions import db
 from app.models import AuditEvent, Certificate, CertificateAction
-from app.services import certificates, progress, quizzes
+from app.services import certificates, progress, quizzes, standing
 from app.services.errors import DomainError
-from tests.factories import make_user
+from app.web import current_course
+from tests.factories import certificates_of, latest_certificate, make_user, status_of
 from tests.services.test_quizzes import answers_for
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -38,7 +38,7 @@ def pass_quiz(user_id: int, slug: str, at: datetime) -> tuple:
 def certify(user, at: datetime = NOW) -> Certificate:
     for module in current_course().modules_for(user.mentor_type):
         pass_quiz(user.id, module.slug, at)
-    certificate = certificates.latest(certificates.certificates_of(db.session, user.id))
+    certificate = latest_certificate(user.id)
     assert certificate is not None
     return certificate
 
@@ -101,23 +101,23 @@ def test_add_months_keeps_the_day_or_uses_the_last_of_a_shorter_month() -> None:
 def test_passing_the_last_required_quiz_issues_the_certificate(app) -> None:
     mentor = make_user()
     pass_quiz(mentor.id, "alpha", NOW)
-    assert certificates.certificates_of(db.session, mentor.id) == []
+    assert certificates_of(mentor.id) == []
     pass_quiz(mentor.id, "beta", NOW + timedelta(hours=1))
-    [certificate] = certificates.certificates_of(db.session, mentor.id)
+    [certificate] = certificates_of(mentor.id)
     assert certificate.period == 1
     assert certificate.valid_from == NOW + timedelta(hours=1)
     assert certificate.valid_until == datetime(2027, 3, 1, 13, 0, tzinfo=UTC)
     assert certificate.course_version == "test-1"
-    assert certificates.status(certificate, NOW + timedelta(days=1)) == "valid"
+    assert status_of(certificate, NOW + timedelta(days=1)) == "valid"
 
 
 def test_survivor_mentors_need_their_extra_module(app) -> None:
     mentor = make_user(mentor_type="survivor_mentor")
     pass_quiz(mentor.id, "alpha", NOW)
     pass_quiz(mentor.id, "beta", NOW)
-    assert certificates.certificates_of(db.session, mentor.id) == []
+    assert certificates_of(mentor.id) == []
     pass_quiz(mentor.id, "gamma", NOW)
-    assert len(certificates.certificates_of(db.session, mentor.id)) == 1
+    assert len(certificates_of(mentor.id)) == 1
 
 
 def test_the_database_refuses_a_second_certificate_for_the_same_period(app) -> None:
@@ -200,7 +200,7 @@ def test_twenty_concurrent_issuers_create_exactly_one_certificate(app) -> None:
         from app.models import User
 
         user = db.session.get(User, mentor_id)
-        issued = certificates.issue_if_complete(db.session, user, course, NOW, 12)
+        issued = standing.issue_if_complete(db.session, user, course, NOW, 12)
         db.session.commit()
         return issued.id if issued else None
 
@@ -217,10 +217,8 @@ def test_twenty_concurrent_issuers_create_exactly_one_certificate(app) -> None:
 
 def test_status_follows_dates(app) -> None:
     certificate = certify(make_user())
-    assert (
-        certificates.status(certificate, certificate.valid_until - timedelta(seconds=1)) == "valid"
-    )
-    assert certificates.status(certificate, certificate.valid_until) == "expired"
+    assert status_of(certificate, certificate.valid_until - timedelta(seconds=1)) == "valid"
+    assert status_of(certificate, certificate.valid_until) == "expired"
 
 
 def test_renewal_opens_60_days_before_expiry_and_starts_when_the_old_one_ends(app) -> None:
@@ -233,14 +231,14 @@ def test_renewal_opens_60_days_before_expiry_and_starts_when_the_old_one_ends(ap
             pass_quiz(mentor.id, slug, at)
 
     certify_again(too_early)
-    assert len(certificates.certificates_of(db.session, mentor.id)) == 1
+    assert len(certificates_of(mentor.id)) == 1
     window = first.valid_until - timedelta(days=59)
     certify_again(window)
-    second = certificates.latest(certificates.certificates_of(db.session, mentor.id))
+    second = latest_certificate(mentor.id)
     assert second.period == 2 and second.code != first.code
     assert second.valid_from == first.valid_until
-    assert certificates.status(first, first.valid_until + timedelta(days=1)) == "expired"
-    assert certificates.status(second, first.valid_until + timedelta(days=1)) == "valid"
+    assert status_of(first, first.valid_until + timedelta(days=1)) == "expired"
+    assert status_of(second, first.valid_until + timedelta(days=1)) == "valid"
 
 
 def test_renewal_after_expiry_starts_now(app) -> None:
@@ -249,7 +247,7 @@ def test_renewal_after_expiry_starts_now(app) -> None:
     later = first.valid_until + timedelta(days=30)
     for slug in ("alpha", "beta"):
         pass_quiz(mentor.id, slug, later)
-    second = certificates.latest(certificates.certificates_of(db.session, mentor.id))
+    second = latest_certificate(mentor.id)
     assert second.period == 2 and second.valid_from == later
 
 
@@ -258,7 +256,7 @@ def test_passes_before_the_renewal_window_do_not_count_towards_renewal(app) -> N
     first = certify(mentor)
     pass_quiz(mentor.id, "alpha", first.valid_until - timedelta(days=90))
     pass_quiz(mentor.id, "beta", first.valid_until - timedelta(days=30))
-    assert len(certificates.certificates_of(db.session, mentor.id)) == 1
+    assert len(certificates_of(mentor.id)) == 1
 
 
 # Staff actions ---------------------------------------------------------------------------------
@@ -270,15 +268,15 @@ def test_suspend_lift_and_revoke_are_recorded_and_audited(app) -> None:
     certificates.suspend(
         db.session, staff.id, certificate.id, "A concern was raised", now=NOW + timedelta(days=1)
     )
-    assert certificates.status(certificate, NOW + timedelta(days=2)) == "suspended"
+    assert status_of(certificate, NOW + timedelta(days=2)) == "suspended"
     certificates.lift(
         db.session, staff.id, certificate.id, "Looked into; resolved", now=NOW + timedelta(days=3)
     )
-    assert certificates.status(certificate, NOW + timedelta(days=4)) == "valid"
+    assert status_of(certificate, NOW + timedelta(days=4)) == "valid"
     certificates.revoke(
         db.session, staff.id, certificate.id, "Serious breach", now=NOW + timedelta(days=5)
     )
-    assert certificates.status(certificate, NOW + timedelta(days=6)) == "revoked"
+    assert status_of(certificate, NOW + timedelta(days=6)) == "revoked"
     actions = db.session.scalars(
         sa.select(CertificateAction.action).order_by(CertificateAction.id)
     ).all()
@@ -322,7 +320,7 @@ def test_lifting_an_expired_certificate_leaves_it_expired(app) -> None:
     certificates.suspend(db.session, staff.id, certificate.id, "Concern", now=NOW)
     after = certificate.valid_until + timedelta(days=1)
     certificates.lift(db.session, staff.id, certificate.id, "Resolved", now=after)
-    assert certificates.status(certificate, after) == "expired"
+    assert status_of(certificate, after) == "expired"
 
 
 def test_no_new_certificate_while_suspended_or_after_revocation(app) -> None:
@@ -333,30 +331,30 @@ def test_no_new_certificate_while_suspended_or_after_revocation(app) -> None:
     later = first.valid_until + timedelta(days=1)
     for slug in ("alpha", "beta"):
         pass_quiz(mentor.id, slug, later)
-    assert len(certificates.certificates_of(db.session, mentor.id)) == 1
+    assert len(certificates_of(mentor.id)) == 1
 
 
 def test_the_renewal_state_guides_a_certified_mentor(app) -> None:
     mentor = make_user()
     first = certify(mentor)
     course = current_course()
-    before = certificates.renewal(db.session, mentor, course, now=NOW + timedelta(days=1))
+    before = standing.for_mentor(db.session, mentor, course, NOW + timedelta(days=1)).renewal
     assert (
         before is not None
         and not before.is_open
         and before.opens_at == first.valid_until - timedelta(days=60)
     )
     window = first.valid_until - timedelta(days=30)
-    opened = certificates.renewal(db.session, mentor, course, now=window)
+    opened = standing.for_mentor(db.session, mentor, course, window).renewal
     assert opened.is_open and opened.still_to_pass == ("Alpha module", "Beta module")
     pass_quiz(mentor.id, "alpha", window)
-    assert certificates.renewal(db.session, mentor, course, now=window).still_to_pass == (
+    assert standing.for_mentor(db.session, mentor, course, window).renewal.still_to_pass == (
         "Beta module",
     )
     pass_quiz(mentor.id, "beta", window)
-    renewed = certificates.renewal(db.session, mentor, course, now=window)
+    renewed = standing.for_mentor(db.session, mentor, course, window).renewal
     assert (
         renewed.next_certificate is not None
         and renewed.next_certificate.valid_from == first.valid_until
     )
-    assert certificates.renewal(db.session, make_user(), course, now=NOW) is None
+    assert standing.for_mentor(db.session, make_user(), course, NOW).renewal is None

@@ -7,13 +7,12 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import current_course
 from app.extensions import db
 from app.models import Match, MatchYouth, ScreeningRecord
-from app.services import certificates, matching, screening
-from app.services.eligibility import eligibility
+from app.services import certificates, matching, screening, standing
 from app.services.errors import DomainError
-from tests.factories import make_user
+from app.web import current_course
+from tests.factories import latest_certificate, make_user
 from tests.services.test_certificates import NOW, certify
 
 STEPS = ("background_check", "reference_check", "interview")
@@ -51,7 +50,7 @@ def codes(verdict) -> list[str]:
 
 def test_a_new_mentor_is_not_eligible_with_every_reason(app) -> None:
     mentor = make_user()
-    verdict = eligibility(db.session, mentor, current_course(), NOW)
+    verdict = standing.for_mentor(db.session, mentor, current_course(), NOW)
     assert not verdict.eligible
     assert codes(verdict) == ["no_certificate", *[f"pending:{s}" for s in STEPS]]
     assert [item.text for item in verdict.checklist][1] == "Waiting for your program."
@@ -60,7 +59,9 @@ def test_a_new_mentor_is_not_eligible_with_every_reason(app) -> None:
 def test_certificate_and_every_step_cleared_make_a_mentor_eligible(app) -> None:
     staff = make_user(role="staff")
     mentor = eligible_mentor(staff.id)
-    assert eligibility(db.session, mentor, current_course(), NOW + timedelta(days=1)).eligible
+    assert standing.for_mentor(
+        db.session, mentor, current_course(), NOW + timedelta(days=1)
+    ).eligible
 
 
 def test_survivor_mentors_also_need_the_readiness_conversation(app) -> None:
@@ -78,10 +79,10 @@ def test_survivor_mentors_also_need_the_readiness_conversation(app) -> None:
             completed_on=NOW.date(),
             now=NOW,
         )
-    verdict = eligibility(db.session, mentor, current_course(), NOW)
+    verdict = standing.for_mentor(db.session, mentor, current_course(), NOW)
     assert codes(verdict) == ["pending:readiness_conversation"]
-    assert "Readiness conversation: waiting for your program." in [
-        r.mentor_text for r in verdict.reasons
+    assert ("Readiness conversation", "Waiting for your program.") in [
+        (item.label, item.text) for item in verdict.checklist if not item.done
     ]
 
 
@@ -98,9 +99,11 @@ def test_the_latest_screening_record_counts_and_nothing_is_overwritten(app) -> N
         completed_on=NOW.date(),
         now=NOW + timedelta(hours=1),
     )
-    verdict = eligibility(db.session, mentor, current_course(), NOW + timedelta(hours=2))
+    verdict = standing.for_mentor(db.session, mentor, current_course(), NOW + timedelta(hours=2))
     assert codes(verdict) == ["not_cleared:interview"]
-    assert "Interview: please contact your coordinator." in [r.mentor_text for r in verdict.reasons]
+    assert ("Interview", "Please contact your coordinator.") in [
+        (item.label, item.text) for item in verdict.checklist if not item.done
+    ]
     assert db.session.scalar(sa.select(sa.func.count(ScreeningRecord.id))) == 4
 
 
@@ -134,37 +137,35 @@ def test_bad_screening_input_is_refused_and_nothing_stored(app, fields, message)
 def test_expiry_suspension_revocation_and_deactivation_each_end_eligibility(app) -> None:
     staff = make_user(role="staff")
     mentor = eligible_mentor(staff.id)
-    certificate = certificates.latest(certificates.certificates_of(db.session, mentor.id))
-    assert codes(eligibility(db.session, mentor, current_course(), certificate.valid_until)) == [
-        "certificate_expired"
-    ]
+    certificate = latest_certificate(mentor.id)
+    assert codes(
+        standing.for_mentor(db.session, mentor, current_course(), certificate.valid_until)
+    ) == ["certificate_expired"]
     certificates.suspend(
         db.session, staff.id, certificate.id, "Concern", now=NOW + timedelta(days=1)
     )
-    assert codes(eligibility(db.session, mentor, current_course(), NOW + timedelta(days=2))) == [
-        "certificate_suspended"
-    ]
+    assert codes(
+        standing.for_mentor(db.session, mentor, current_course(), NOW + timedelta(days=2))
+    ) == ["certificate_suspended"]
     certificates.revoke(db.session, staff.id, certificate.id, "Final", now=NOW + timedelta(days=3))
-    assert codes(eligibility(db.session, mentor, current_course(), NOW + timedelta(days=4))) == [
-        "certificate_revoked"
-    ]
+    assert codes(
+        standing.for_mentor(db.session, mentor, current_course(), NOW + timedelta(days=4))
+    ) == ["certificate_revoked"]
     mentor.deactivated_at = NOW
     db.session.commit()
     assert "inactive" in codes(
-        eligibility(db.session, mentor, current_course(), NOW + timedelta(days=4))
+        standing.for_mentor(db.session, mentor, current_course(), NOW + timedelta(days=4))
     )
 
 
 def test_mentor_wording_never_includes_the_staff_reason(app) -> None:
     staff = make_user(role="staff")
     mentor = eligible_mentor(staff.id)
-    certificate = certificates.latest(certificates.certificates_of(db.session, mentor.id))
+    certificate = latest_certificate(mentor.id)
     certificates.suspend(db.session, staff.id, certificate.id, "Allegation from a parent", now=NOW)
-    verdict = eligibility(db.session, mentor, current_course(), NOW + timedelta(hours=1))
-    texts = " ".join(r.mentor_text for r in verdict.reasons) + " ".join(
-        i.text for i in verdict.checklist
-    )
-    assert "Allegation" not in texts and "on hold" in texts
+    verdict = standing.for_mentor(db.session, mentor, current_course(), NOW + timedelta(hours=1))
+    texts = " ".join(i.text for i in verdict.checklist)
+    assert "Allegation" not in texts and "on hold" in texts.lower()
 
 
 # Matching ------------------------------------------------------------------------------------
@@ -303,7 +304,7 @@ def test_a_match_whose_mentor_loses_eligibility_needs_review_and_is_not_changed(
     mentor = eligible_mentor(staff.id)
     match = create(staff.id, "one_to_one", [mentor.id], ["Y-1"])
     assert matching.needing_review(db.session, current_course(), NOW + timedelta(days=1)) == []
-    certificate = certificates.latest(certificates.certificates_of(db.session, mentor.id))
+    certificate = latest_certificate(mentor.id)
     certificates.suspend(
         db.session, staff.id, certificate.id, "Concern", now=NOW + timedelta(days=2)
     )

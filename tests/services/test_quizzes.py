@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import current_course
 from app.extensions import db
 from app.models import QuizAttempt
-from app.services import progress, quizzes
+from app.services import progress, quizzes, standing
 from app.services.errors import NotAllowed, NotFound
+from app.web import current_course
 from tests.factories import make_user
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -312,13 +312,13 @@ def test_a_missed_critical_question_fails_whatever_the_score(app) -> None:
 def test_progress_counts_reading_and_passing(app) -> None:
     mentor = make_user()
     course = current_course()
-    overview = progress.training_overview(db.session, mentor, course, now=NOW)
+    overview = standing.for_mentor(db.session, mentor, course, now=NOW)
     assert overview.percent == 0 and overview.next_step.slug == "alpha"
     read(mentor.id)
-    overview = progress.training_overview(db.session, mentor, course, now=NOW)
+    overview = standing.for_mentor(db.session, mentor, course, now=NOW)
     assert overview.percent == 25 and overview.next_step.endpoint == "quiz.start"
     attempt = quizzes.start_attempt(db.session, mentor.id, course, "alpha", now=NOW)
     quizzes.submit_attempt(db.session, mentor.id, attempt.id, answers_for(attempt), course, now=NOW)
-    overview = progress.training_overview(db.session, mentor, course, now=NOW)
+    overview = standing.for_mentor(db.session, mentor, course, now=NOW)
     assert overview.percent == 50 and overview.next_step.slug == "beta"
     assert overview.modules[0].best_score == 100 and overview.modules[0].attempts == 1

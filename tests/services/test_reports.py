@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import current_course
 from app.extensions import db
 from app.models import QuizAttempt, User
 from app.services import progress, quizzes, reports
+from app.web import current_course
 from tests.factories import make_user
 from tests.services.test_certificates import certify
 from tests.services.test_quizzes import answers_for

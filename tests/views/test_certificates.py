@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app import current_course
 from app.extensions import db
 from app.models import CertificateAction, Match, ScreeningRecord, utcnow
 from app.services import certificates
+from app.web import current_course
 from tests.conftest import csrf_from
 from tests.factories import make_user, post_form, sign_in
 from tests.services.test_certificates import certify

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from markupsafe import escape
 
-from app import current_course
 from app.extensions import db
 from app.models import ModuleRead
+from app.web import current_course
 from tests.conftest import csrf_from
 from tests.factories import make_user, sign_in
 

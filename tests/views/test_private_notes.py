@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from app import current_course
 from app.extensions import db
 from app.models import JournalEntry, SelfCarePlan
 from app.services import private_notes
 from app.services.reports import EXPORTS
+from app.web import current_course
 from tests.factories import make_user, post_form, sign_in
 
 SECRET = "my-private-reflection-7731"

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import current_course
 from app.extensions import db
 from app.models import QuizAttempt, utcnow
 from app.services import progress, quizzes
+from app.web import current_course
 from tests.conftest import csrf_from
 from tests.factories import make_user, sign_in
 from tests.services.test_quizzes import answers_for

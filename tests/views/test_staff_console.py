@@ -11,11 +11,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from app import current_course
 from app.extensions import db
 from app.models import AuditEvent, User, utcnow
-from app.services import certificates, passwords
-from app.services.eligibility import eligibility
+from app.services import certificates, passwords, standing
+from app.web import current_course
 from tests.factories import make_user, post_form, sign_in
 from tests.services.test_certificates import certify
 from tests.services.test_eligibility_matching import clear_all
@@ -258,7 +257,9 @@ def test_staff_can_change_a_mentors_type_and_deactivate_them(staff_client) -> No
     post_form(staff_client, f"/staff/accounts/{mentor.id}/deactivate")
     db.session.refresh(mentor)
     assert not mentor.is_active and mentor.session_token != token
-    assert "inactive" in [r.code for r in eligibility(db.session, mentor, current_course()).reasons]
+    assert "inactive" in [
+        r.code for r in standing.for_mentor(db.session, mentor, current_course()).reasons
+    ]
     post_form(staff_client, f"/staff/accounts/{mentor.id}/reactivate")
     db.session.refresh(mentor)
     assert mentor.is_active

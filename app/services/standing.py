@@ -1,0 +1,572 @@
+"""One mentor standing: every fact about a mentor combined in one place, for every page and rule.
+
+The facts (reads, quiz attempts, certificates and the staff decisions on them, screening, type,
+matches) are loaded once, in a fixed number of queries for one mentor or ten thousand, and combined
+by the pure `evaluate`. My training, the quiz pages, mentor detail, the roster and dashboard,
+matching, reports and the public verification all read what it returns; nothing else combines
+these facts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.content.model import Course, Module, Quiz
+from app.models import (
+    Certificate,
+    Match,
+    MatchMentor,
+    ModuleRead,
+    QuizAttempt,
+    ScreeningRecord,
+    User,
+    utcnow,
+)
+from app.services import certificates as certs
+
+# Every word the product says about a certificate's status or a reason, in one table.
+CERTIFICATE_STATUS_LABELS = {
+    certs.VALID: "Valid",
+    certs.EXPIRED: "Expired",
+    certs.SUSPENDED: "Suspended",
+    certs.REVOKED: "Revoked",
+}
+REASON_TEXT = {
+    "inactive": "Account is deactivated.",
+    "no_certificate": "No certificate yet: training not finished.",
+    "path_not_covered": "Certificate does not cover this mentor type's path: {missing} still to pass.",
+    "certificate_expired": "Certificate expired.",
+    "certificate_suspended": "Certificate suspended.",
+    "certificate_revoked": "Certificate revoked.",
+    "refresher_due": "Refresher overdue.",
+    "pending": "{step}: pending.",
+    "not_cleared": "{step}: not cleared.",
+}
+CHECKLIST_TEXT = {
+    "no_certificate": "Finish the training to earn your certificate.",
+    "path_not_covered": "Your path changed: pass {missing} to receive a certificate for it.",
+    "valid": "Valid until {until}.",
+    "certificate_expired": "Expired. Pass the quizzes again to renew it.",
+    "certificate_suspended": "On hold for now. Your coordinator will be in touch.",
+    "certificate_revoked": "No longer active. Please talk with your coordinator.",
+    "pending": "Waiting for your program.",
+    "not_cleared": "Please contact your coordinator.",
+    "cleared": "Done on {day}.",
+}
+MODULE_STATUS = {
+    "passed": "Passed",
+    "to_renew": "Pass again to renew",
+    "paused": "Quiz paused",
+    "ready": "Quiz ready",
+    "read": "Read",
+    "not_started": "Not started",
+}
+
+
+def cooldown_until(attempts: Sequence[Any], quiz: Quiz, now: datetime) -> datetime | None:
+    """When the quiz reopens, if these attempts have closed it; else None.
+
+    Failures count in a row since the last pass or the end of the last cool-down.
+    """
+    streak = 0
+    closed_until: datetime | None = None
+    graded = sorted(
+        (a for a in attempts if a.kind == "quiz" and a.submitted_at is not None),
+        key=lambda a: a.submitted_at,
+    )
+    for attempt in graded:
+        if attempt.passed:
+            streak = 0
+            continue
+        streak += 1
+        if streak >= quiz.max_failures:
+            closed_until = attempt.submitted_at + timedelta(hours=quiz.cooldown_hours)
+            streak = 0
+    return closed_until if closed_until is not None and now < closed_until else None
+
+
+def lock_reason(course: Course, module: Module, read: bool, passed: set[str]) -> str | None:
+    """Why a module's quiz is closed (unread module, unpassed prerequisites), or None; pure."""
+    if not read:
+        return "Read the module and mark it read to open its quiz."
+    missing = [
+        course.modules[req].title
+        for req in module.requires
+        if req not in passed and req in course.modules
+    ]
+    if missing:
+        return f"Pass the quiz of {', '.join(missing)} first."
+    return None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a mentor is not eligible, in staff wording (the mentor sees the checklist)."""
+
+    code: str
+    staff_text: str
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One line of the mentor's eligibility checklist."""
+
+    label: str
+    done: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    """Where a mentor stands on one module of their path."""
+
+    module: Module
+    read: bool
+    passed: bool
+    best_score: int | None
+    attempts: int
+    cooldown_until: datetime | None
+    locked_reason: str | None
+    needed: bool  # a pass is still needed for the next certificate
+
+    @property
+    def quiz_open(self) -> bool:
+        """Whether the mentor may start the quiz now."""
+        return self.locked_reason is None and self.cooldown_until is None
+
+    @property
+    def status(self) -> str:
+        """A short label for the module's state, in words (never colour alone)."""
+        if self.cooldown_until is not None:
+            return MODULE_STATUS["paused"]
+        if self.passed and self.needed:
+            return MODULE_STATUS["to_renew"]
+        if self.passed:
+            return MODULE_STATUS["passed"]
+        if self.read:
+            return MODULE_STATUS["ready" if self.locked_reason is None else "read"]
+        return MODULE_STATUS["not_started"]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The one thing a mentor should do next."""
+
+    label: str
+    endpoint: str
+    slug: str | None
+
+
+@dataclass(frozen=True)
+class OpenMatch:
+    """A match the mentor is in now (no youth details)."""
+
+    match_id: int
+    model: str
+    started_on: date
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """Where a certified mentor stands with the next certificate."""
+
+    opens_at: datetime
+    is_open: bool
+    next_certificate: Certificate | None
+    still_to_pass: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Everything the product says about one mentor, derived once."""
+
+    user: User
+    modules: tuple[ModuleState, ...]
+    percent: int
+    passed_count: int
+    required_count: int
+    next_step: NextStep | None
+    chain: certs.Chain
+    counting: Certificate | None  # the certificate that counts for eligibility now
+    certificate: Certificate | None  # the certificate to show (counting, else the latest begun)
+    certificate_status: str | None
+    plan: certs.IssuePlan | None
+    renewal: Renewal | None
+    eligible: bool
+    reasons: tuple[Reason, ...]
+    checklist: tuple[ChecklistItem, ...]
+    screening_pending: bool
+    matches: tuple[OpenMatch, ...]
+    last_activity: datetime | None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every quiz on the path has been passed at least once."""
+        return self.required_count > 0 and self.passed_count == self.required_count
+
+    @property
+    def matched(self) -> bool:
+        """Whether the mentor is in an open match."""
+        return bool(self.matches)
+
+    @property
+    def still_to_pass(self) -> tuple[str, ...]:
+        """Titles of the modules whose quiz must be passed for the next certificate."""
+        return tuple(state.module.title for state in self.modules if state.needed)
+
+    def module(self, slug: str) -> ModuleState | None:
+        """The state of one module of the path (None when it is not on this mentor's path)."""
+        return next((state for state in self.modules if state.module.slug == slug), None)
+
+    @property
+    def progress(self) -> float:
+        """The one measure of progress, 0 to 1: reading and passing each module count half."""
+        return self.percent / 100
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the database knows about one mentor, loaded once."""
+
+    user: User
+    reads: dict[str, datetime]
+    attempts: tuple[
+        Any, ...
+    ]  # rows with module_slug, kind, started_at, submitted_at, passed, score
+    chain: certs.Chain
+    screening: tuple[ScreeningRecord, ...]
+    matches: tuple[OpenMatch, ...]
+
+
+def latest_screening(records: Iterable[ScreeningRecord]) -> dict[str, ScreeningRecord]:
+    """The record that counts for each step: the latest recorded."""
+    latest: dict[str, ScreeningRecord] = {}
+    for record in sorted(records, key=lambda r: (r.recorded_at, r.id)):
+        latest[record.step] = record
+    return latest
+
+
+def _plan(facts: Facts, course: Course, required: list[str], now: datetime) -> certs.IssuePlan:
+    """The next certificate the mentor can earn: the one issuing rule."""
+    chain = facts.chain
+    record = chain.record
+    blocked = "revoked" if record.revoked else ("suspended" if record.suspended_since else None)
+    live = [c for c in chain.certificates if chain.status_of(c) != certs.REVOKED]
+    period = max((c.period for c in chain.certificates), default=0) + 1
+    reenabled = record.reenabled_at
+    latest = max(live, key=lambda c: c.period, default=None)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    opens_at: datetime | None = None
+    modules = set(required)
+    needed_from: dict[str, datetime | None] = {slug: reenabled for slug in required}
+    if latest is not None:
+        covered = set(latest.modules or ())
+        if set(required) <= covered:
+            # Renewal: every quiz passed again from the moment renewal opens.
+            opens_at = certs.renewal_opens(latest)
+            valid_from = latest.valid_until
+            needed_from = {slug: _later(opens_at, reenabled) for slug in required}
+        elif now < latest.valid_until:
+            # The path grew (a type change): the missing modules complete it until the same end.
+            valid_until = latest.valid_until
+            modules |= covered
+            needed_from = {slug: reenabled for slug in required if slug not in covered}
+        else:
+            opens_at = certs.renewal_opens(latest)
+            needed_from = {slug: _later(opens_at, reenabled) for slug in required}
+    passed_at: dict[str, list[datetime]] = defaultdict(list)
+    for attempt in facts.attempts:
+        if attempt.kind == "quiz" and attempt.passed:
+            passed_at[attempt.module_slug].append(attempt.submitted_at)
+    still = tuple(
+        slug
+        for slug, since in needed_from.items()
+        if not any(since is None or at >= since for at in passed_at[slug])
+    )
+    return certs.IssuePlan(
+        period=period,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        modules=tuple(sorted(modules)),
+        still_to_pass=still,
+        since=reenabled,
+        opens_at=opens_at,
+        blocked=blocked,
+    )
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max((x for x in (a, b) if x is not None), default=None)
+
+
+def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
+    """Combine one mentor's facts into their standing; pure, so one and many mentors share it."""
+    user = facts.user
+    path = course.modules_for(user.mentor_type)
+    required = [module.slug for module in path]
+    chain = facts.chain
+    plan = _plan(facts, course, required, now) if required and user.role == "mentor" else None
+
+    # The certificate that counts: in force now, not suspended or revoked, covering the path.
+    in_force = [
+        c for c in chain.certificates if c.valid_from <= now and chain.status_of(c) == certs.VALID
+    ]
+    counting = max(
+        (c for c in in_force if certs.covers(c, required)), key=lambda c: c.period, default=None
+    )
+    begun = [c for c in chain.certificates if c.valid_from <= now] or list(chain.certificates)
+    shown = counting or max(in_force or begun, key=lambda c: c.period, default=None)
+    shown_status = chain.status_of(shown) if shown else None
+
+    passed_ever = {a.module_slug for a in facts.attempts if a.kind == "quiz" and a.passed}
+    needed = set(plan.still_to_pass) if plan else set()
+    renewing = bool(plan and plan.opens_at and counting)
+    if renewing and plan and plan.opens_at and now < plan.opens_at:
+        needed = set()
+    modules = []
+    for module in path:
+        mine = [a for a in facts.attempts if a.module_slug == module.slug and a.kind == "quiz"]
+        graded = [a for a in mine if a.submitted_at is not None]
+        scores = [a.score for a in graded if a.score is not None]
+        quiz = course.quiz(module.slug)
+        read = module.slug in facts.reads
+        modules.append(
+            ModuleState(
+                module=module,
+                read=read,
+                passed=module.slug in passed_ever,
+                best_score=max(scores) if scores else None,
+                attempts=len(graded),
+                cooldown_until=cooldown_until(graded, quiz, now) if quiz else None,
+                locked_reason=lock_reason(course, module, read, passed_ever),
+                needed=module.slug in needed,
+            )
+        )
+    count = len(modules)
+    passed_count = sum(state.passed for state in modules)
+    read_count = sum(state.read or state.passed for state in modules)
+    percent = round(100 * (read_count + passed_count) / (2 * count)) if count else 0
+
+    reasons, checklist = _certificate_reasons(user, counting, shown, shown_status, plan, path, now)
+    screening_pending = False
+    latest = latest_screening(facts.screening)
+    for step in course.screening_for(user.mentor_type):
+        label = course.screening_steps.get(step, step)
+        entry = latest.get(step)
+        if entry is None or entry.result != "cleared":
+            code = "pending" if entry is None else "not_cleared"
+            screening_pending = True
+            reasons.append(Reason(f"{code}:{step}", REASON_TEXT[code].format(step=label)))
+            checklist.append(ChecklistItem(label, False, CHECKLIST_TEXT[code]))
+        else:
+            day = f"{entry.completed_on:%-d %B %Y}"
+            checklist.append(ChecklistItem(label, True, CHECKLIST_TEXT["cleared"].format(day=day)))
+
+    renewal = None
+    if counting is not None and plan is not None and plan.opens_at is not None:
+        upcoming = next(
+            (
+                c
+                for c in chain.certificates
+                if c.valid_from > now and chain.status_of(c) == certs.VALID
+            ),
+            None,
+        )
+        renewal = Renewal(
+            opens_at=plan.opens_at,
+            is_open=now >= plan.opens_at and upcoming is None,
+            next_certificate=upcoming,
+            still_to_pass=tuple(
+                state.module.title for state in modules if state.module.slug in plan.still_to_pass
+            ),
+        )
+        if upcoming is not None:
+            for index, state in enumerate(modules):
+                modules[index] = replace(state, needed=False)
+
+    last = [*facts.reads.values(), *(a.started_at for a in facts.attempts)]
+    return Standing(
+        user=user,
+        modules=tuple(modules),
+        percent=percent,
+        passed_count=passed_count,
+        required_count=count,
+        next_step=_next_step(modules),
+        chain=chain,
+        counting=counting,
+        certificate=shown,
+        certificate_status=shown_status,
+        plan=plan,
+        renewal=renewal,
+        eligible=not reasons and user.role == "mentor",
+        reasons=tuple(reasons),
+        checklist=tuple(checklist),
+        screening_pending=screening_pending,
+        matches=facts.matches,
+        last_activity=max(last, default=None),
+    )
+
+
+def _certificate_reasons(
+    user: User,
+    counting: Certificate | None,
+    shown: Certificate | None,
+    shown_status: str | None,
+    plan: certs.IssuePlan | None,
+    path: Sequence[Module],
+    now: datetime,
+) -> tuple[list[Reason], list[ChecklistItem]]:
+    reasons: list[Reason] = []
+    checklist: list[ChecklistItem] = []
+    label = "Training certificate"
+    if not user.is_active:
+        reasons.append(Reason("inactive", REASON_TEXT["inactive"]))
+    if counting is not None:
+        until = f"{counting.valid_until:%-d %B %Y}"
+        checklist.append(ChecklistItem(label, True, CHECKLIST_TEXT["valid"].format(until=until)))
+        return reasons, checklist
+    if shown is None:
+        code = "no_certificate"
+    elif shown_status == certs.VALID:
+        code = "path_not_covered"
+    else:
+        code = f"certificate_{shown_status}"
+    titles = {module.slug: module.title for module in path}
+    missing = ", ".join(
+        f"“{titles[slug]}”" for slug in (plan.still_to_pass if plan else ()) if slug in titles
+    )
+    reasons.append(Reason(code, REASON_TEXT[code].format(missing=missing or "the new modules")))
+    checklist.append(
+        ChecklistItem(
+            label, False, CHECKLIST_TEXT[code].format(missing=missing or "the new modules")
+        )
+    )
+    return reasons, checklist
+
+
+def _next_step(modules: list[ModuleState]) -> NextStep | None:
+    """The next open thing: an unread module, then an open quiz; a paused quiz comes last."""
+    todo = [state for state in modules if state.needed or not state.passed]
+    for state in todo:
+        title = state.module.title
+        if not state.read:
+            return NextStep(f"Read “{title}”", "learn.module", state.module.slug)
+        if state.quiz_open:
+            return NextStep(f"Take the quiz: “{title}”", "quiz.start", state.module.slug)
+    for state in todo:
+        if state.cooldown_until is not None:
+            return NextStep(f"Review “{state.module.title}”", "learn.module", state.module.slug)
+    return None
+
+
+def _ids_clause(users: Sequence[User] | sa.ScalarSelect) -> Any:
+    return users if isinstance(users, sa.ScalarSelect) else [user.id for user in users]
+
+
+def load_facts(
+    session: Session,
+    users: Sequence[User],
+    now: datetime,
+    ids: sa.ScalarSelect | None = None,
+) -> dict[int, Facts]:
+    """Every fact about these mentors in six queries, whatever their number.
+
+    `ids` may be the subquery the users came from, so a long roster never inlines its ids.
+    """
+    id_filter: Any = ids if ids is not None else [user.id for user in users]
+    if not users:
+        return {}
+    reads: dict[int, dict[str, datetime]] = defaultdict(dict)
+    for user_id, slug, first in session.execute(
+        sa.select(ModuleRead.user_id, ModuleRead.module_slug, sa.func.min(ModuleRead.read_at))
+        .where(ModuleRead.user_id.in_(id_filter))
+        .group_by(ModuleRead.user_id, ModuleRead.module_slug)
+    ):
+        reads[user_id][slug] = first
+    attempts: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(
+        sa.select(
+            QuizAttempt.user_id,
+            QuizAttempt.module_slug,
+            QuizAttempt.kind,
+            QuizAttempt.started_at,
+            QuizAttempt.submitted_at,
+            QuizAttempt.passed,
+            QuizAttempt.score,
+        )
+        .where(QuizAttempt.user_id.in_(id_filter))
+        .order_by(QuizAttempt.started_at, QuizAttempt.id)
+    ):
+        attempts[row.user_id].append(row)
+    chains = certs.load_chains(
+        session, id_filter if ids is not None else [u.id for u in users], now
+    )
+    screening: dict[int, list[ScreeningRecord]] = defaultdict(list)
+    for record in session.scalars(
+        sa.select(ScreeningRecord).where(ScreeningRecord.user_id.in_(id_filter))
+    ):
+        screening[record.user_id].append(record)
+    matches: dict[int, list[OpenMatch]] = defaultdict(list)
+    for user_id, match_id, model, started_on in session.execute(
+        sa.select(MatchMentor.user_id, Match.id, Match.model, Match.started_on)
+        .join(Match, Match.id == MatchMentor.match_id)
+        .where(Match.ended_on.is_(None), MatchMentor.user_id.in_(id_filter))
+        .order_by(Match.started_on, Match.id)
+    ):
+        matches[user_id].append(OpenMatch(match_id, model, started_on))
+    empty = certs.chain((), (), now)
+    return {
+        user.id: Facts(
+            user=user,
+            reads=reads[user.id],
+            attempts=tuple(attempts[user.id]),
+            chain=chains.get(user.id, empty),
+            screening=tuple(screening[user.id]),
+            matches=tuple(matches[user.id]),
+        )
+        for user in users
+    }
+
+
+def for_mentors(
+    session: Session,
+    users: Sequence[User],
+    course: Course,
+    now: datetime | None = None,
+    ids: sa.ScalarSelect | None = None,
+) -> dict[int, Standing]:
+    """The standing of many mentors, in a constant number of queries."""
+    now = now or utcnow()
+    facts = load_facts(session, users, now, ids)
+    return {user_id: evaluate(f, course, now) for user_id, f in facts.items()}
+
+
+def for_mentor(
+    session: Session, user: User, course: Course, now: datetime | None = None
+) -> Standing:
+    """The standing of one mentor."""
+    return for_mentors(session, [user], course, now)[user.id]
+
+
+def issue_if_complete(
+    session: Session, user: User, course: Course, now: datetime, validity_months: int
+) -> Certificate | None:
+    """Issue the certificate the mentor's standing says they have earned; does not commit.
+
+    The caller holds `certificates.lock_holder` (so a concurrent pass is seen) and commits with
+    the quiz result that completed the path.
+    """
+    if user.role != "mentor":
+        return None
+    plan = for_mentor(session, user, course, now).plan
+    if plan is None:
+        return None
+    return certs.issue(session, user.id, plan, course, now, validity_months)
