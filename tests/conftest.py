@@ -88,11 +88,16 @@ def app(database_url: str, app_config: dict[str, object]) -> Iterator[Flask]:
     app.test_client_class = FreshGlobalsClient
     with app.app_context():
         yield app
-        db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
+        empty_tables()
         db.engine.dispose()
+
+
+def empty_tables() -> None:
+    """Delete every row, children first (inside an app context)."""
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture
