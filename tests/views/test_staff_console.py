@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from app.extensions import db
-from app.models import AuditEvent, User, utcnow
+from app.models import AuditEvent, Certificate, CertificateAction, User, utcnow
 from app.services import certificates, passwords, standing
 from app.web import current_course
 from tests.factories import make_user, post_form, sign_in
@@ -69,6 +69,13 @@ def bulk_mentors(count: int, start: int = 0) -> None:
     db.session.commit()
 
 
+def dashboard_queries(client) -> int:
+    with counted_queries() as counter:
+        response = client.get("/staff/")
+    assert response.status_code == 200
+    return counter["n"]
+
+
 def roster_queries(client, query: str = "") -> int:
     with counted_queries() as counter:
         response = client.get(f"/staff/mentors{query}")
@@ -76,17 +83,64 @@ def roster_queries(client, query: str = "") -> int:
     return counter["n"]
 
 
+def bulk_certificates(first_email: int, count: int) -> None:
+    """Give bulk mentors a certificate each, every other one with a staff action on it."""
+    now = utcnow()
+    users = db.session.scalars(
+        sa.select(User.id).where(User.email.like("bulk%")).order_by(User.id).offset(first_email)
+    ).all()[:count]
+    db.session.execute(
+        sa.insert(Certificate),
+        [
+            {
+                "user_id": user_id,
+                "period": 1,
+                "code": certificates.new_code(),
+                "issued_at": now,
+                "valid_from": now,
+                "valid_until": now + timedelta(days=365),
+                "course_title": "Fixture Course",
+                "course_version": "test-1",
+                "modules": ["alpha", "beta"],
+            }
+            for user_id in users
+        ],
+    )
+    ids = db.session.scalars(
+        sa.select(Certificate.id).where(Certificate.user_id.in_(users)).order_by(Certificate.id)
+    ).all()
+    db.session.execute(
+        sa.insert(CertificateAction),
+        [
+            {
+                "certificate_id": cid,
+                "action": "suspend",
+                "reason": "bulk",
+                "actor_id": users[0],
+                "at": now,
+            }
+            for cid in ids[::2]
+        ],
+    )
+    db.session.commit()
+
+
 def test_roster_queries_do_not_grow_with_the_number_of_mentors(staff_client) -> None:
     bulk_mentors(10)
+    bulk_certificates(0, 10)
     certify(make_user())
     few = roster_queries(staff_client)
     few_sorted = roster_queries(staff_client, "?sort=expiry&order=desc&eligible=no")
-    bulk_mentors(990, start=10)
+    few_dashboard = dashboard_queries(staff_client)
+    bulk_mentors(1490, start=10)
+    # More than the 500 a batched eager load fetches at once, each with its actions.
+    bulk_certificates(10, 1490)
     many = roster_queries(staff_client)
     many_sorted = roster_queries(staff_client, "?sort=expiry&order=desc&eligible=no")
     assert few == many and few_sorted == many_sorted, (few, many, few_sorted, many_sorted)
     html = staff_client.get("/staff/mentors?page=2").get_data(as_text=True)
-    assert "page 2 of 21" in html
+    assert "page 2 of 31" in html
+    assert dashboard_queries(staff_client) == few_dashboard
 
 
 def test_filters_and_sorts_are_backed_by_indexes(app) -> None:
