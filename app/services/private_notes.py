@@ -28,7 +28,7 @@ PLAN_SECTIONS: dict[str, tuple[str, str]] = {
     ),
     "people_to_call": (
         "People I can call",
-        "Who I can talk to, including my program's supervisor and, if I need it, a counsellor. First names and roles are enough.",
+        "Who I can talk to, including my program's supervisor and, if I need it, a counselor. First names and roles are enough.",
     ),
     "boundaries": (
         "Boundaries I keep",
