@@ -200,7 +200,7 @@ def test_content_check_passes_the_real_content_with_a_one_line_summary(
     lines = result.output.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("OK: Mentor Ready ")
-    assert "9 modules, 9 quizzes" in lines[0]
+    assert "10 modules, 10 quizzes" in lines[0]
 
 
 def test_content_check_passes_the_fixture_course(runner: FlaskCliRunner) -> None:

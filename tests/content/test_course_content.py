@@ -12,6 +12,7 @@ from tests.conftest import PROJECT
 
 CORE = [
     "understanding-exploitation",
+    "street-language",
     "trauma-informed-mentoring",
     "building-trust",
     "boundaries-safety-reporting",
