@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import User
+from app.models import OutboxMessage, User
 from app.services import accounts
 
 PASSWORD = "lantern maple orbit river 42"
@@ -61,3 +63,26 @@ def post_form(
     response = client.get(page or "/sign-in", follow_redirects=True)
     token = csrf_from(response.get_data(as_text=True))
     return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+def queued_mail(to: str | None = None) -> list[OutboxMessage]:
+    """Messages in the outbox (to one address, if given), oldest first, read fresh."""
+    db.session.expire_all()
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if to is not None:
+        query = query.where(OutboxMessage.to_address == to)
+    return list(db.session.scalars(query))
+
+
+def link_in_mail(message: OutboxMessage, kind: str) -> str:
+    """The path of the `kind` link (confirm-email, reset-password, invite) in a queued message."""
+    match = re.search(rf"http://localhost(/{kind}/[A-Za-z0-9_-]+)", message.body)
+    assert match, f"no {kind} link in: {message.body}"
+    return match.group(1)
+
+
+def last_link(to: str, kind: str) -> str:
+    """The `kind` link in the newest message queued for `to`."""
+    messages = queued_mail(to)
+    assert messages, f"no mail queued for {to}"
+    return link_in_mail(messages[-1], kind)
