@@ -70,6 +70,25 @@ class TestWithTheMailServerDown:
         message = db.session.scalar(sa.select(OutboxMessage))
         assert message.attempts == 1 and message.sent_at is None and message.failed_at is None
 
+    def test_pages_that_mail_answer_as_usual(self, app: Flask) -> None:
+        from tests.factories import post_form
+
+        user = make_user()
+        client = app.test_client()
+        forgot = post_form(
+            client, "/forgot-password", {"email": user.email}, page="/forgot-password"
+        )
+        assert forgot.status_code == 302
+        registration = {
+            "name": "Maria Garcia",
+            "email": user.email,
+            "password": "quiet rivers know the way",
+            "mentor_type": "community_volunteer",
+        }
+        register = post_form(client, "/register", registration, page="/register")
+        assert register.status_code == 302 and register.location == "/register/check-email"
+        assert outbox.pending(db.session) == 2
+
 
 def test_production_without_a_mail_server_warns_and_never_logs_a_whole_link(
     app: Flask, database_url: str, caplog: pytest.LogCaptureFixture
