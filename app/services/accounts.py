@@ -234,6 +234,8 @@ def _queue_registration_attempt_notice(
         f"link within {RESET_HOURS} hour to choose a new one:\n\n"
         f"{site.base_url}/reset-password/{raw}\n\n"
         "If it was not you, you can ignore this message; your account is safe.\n",
+        # At most one such notice an hour, however often someone submits the form.
+        key=f"registration-attempt:{user.id}:{now:%Y-%m-%dT%H}",
         now=now,
     )
 

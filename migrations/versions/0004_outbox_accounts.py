@@ -5,6 +5,8 @@ Revises: 0002
 Create Date: 2026-11-30 10:08:58.343166
 
 """
+import secrets
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -59,6 +61,17 @@ def upgrade():
             op.f('ck_account_token_purpose'),
             "purpose IN ('password_reset', 'invite', 'confirm_email')",
         )
+
+    # Staff no longer get remember-me: the year-long cookies given out before stop working now.
+    connection = op.get_bind()
+    staff = connection.execute(
+        sa.text("SELECT id FROM user_account WHERE role IN ('staff', 'admin')")
+    ).scalars()
+    for user_id in list(staff):
+        connection.execute(
+            sa.text("UPDATE user_account SET session_token = :token WHERE id = :id"),
+            {"token": secrets.token_urlsafe(32), "id": user_id},
+        )
     # ### end Alembic commands ###
 
 
@@ -72,11 +85,10 @@ def downgrade():
             op.f('ck_account_token_purpose'), "purpose IN ('password_reset', 'invite')"
         )
 
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_column('lockouts')
-        batch_op.drop_column('locked_until')
-        batch_op.drop_column('failed_sign_ins')
-        batch_op.drop_column('email_confirmed_at')
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch copy of user_account would have to
+    # drop the table that every other table's foreign keys point at.
+    for column in ('lockouts', 'locked_until', 'failed_sign_ins', 'email_confirmed_at'):
+        op.drop_column('user_account', column)
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_due')

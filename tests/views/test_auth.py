@@ -218,6 +218,22 @@ def test_register_answers_a_known_email_exactly_as_a_new_one(app: Flask) -> None
     assert sign_in_post(app.test_client(), "person@example.org", NEW_PASSWORD).status_code == 302
 
 
+def test_repeated_sign_ups_with_a_known_email_send_one_notice_an_hour(app: Flask) -> None:
+    from datetime import UTC, datetime
+
+    make_user(email="person@example.org")
+    site = accounts.Site("http://localhost", "Mentor Ready")
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for minutes in (0, 20, 59, 60):
+        accounts.register_mentor(
+            db.session,
+            **{**REGISTRATION, "email": "person@example.org"},
+            site=site,
+            now=start + timedelta(minutes=minutes),
+        )
+    assert len(queued_mail("person@example.org")) == 2
+
+
 def test_signing_up_again_before_confirming_keeps_only_the_latest_details(
     client: FlaskClient,
 ) -> None:
