@@ -125,6 +125,25 @@ def outbox_send(limit: int) -> None:
         sys.exit(1)
 
 
+@outbox_cli.command("status")
+@with_appcontext
+def outbox_status() -> None:
+    """Say how many messages wait and were sent, and list the latest ones given up on."""
+    from app.extensions import db
+    from app.services import outbox
+
+    status = outbox.status(db.session)
+    click.echo(
+        f"{status.pending} waiting, {status.sent} sent, "
+        f"{len(status.given_up)} given up on (latest 20 shown)."
+    )
+    for message in status.given_up:
+        click.echo(
+            f"#{message.id} {message.failed_at:%Y-%m-%d %H:%M} UTC to {message.to_address}: "
+            f"{message.subject} ({message.attempts} tries; {message.last_error})"
+        )
+
+
 def register_cli(app: Flask) -> None:
     """Attach the project's commands to `flask`."""
     app.cli.add_command(content_cli)

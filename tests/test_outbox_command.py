@@ -141,3 +141,29 @@ def test_development_without_a_mail_server_logs_queued_mail_after_the_response(
     assert f"Mail to {user.email}" in mail and "/reset-password/" in mail
     with development.app_context():
         db.engine.dispose()
+
+
+def test_status_counts_messages_and_names_those_given_up_on(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    from datetime import UTC, datetime
+
+    for number in range(3):
+        outbox.enqueue(db.session, f"p{number}@example.org", f"Subject {number}", "Body")
+    db.session.commit()
+    outbox.send_due(db.session, datetime.now(UTC), lambda to, subject, body: None, limit=1)
+    message = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).limit(1)
+    ).one()
+    message.failed_at, message.attempts = datetime(2026, 3, 2, 9, 30, tzinfo=UTC), 8
+    message.last_error = "SMTPRecipientsRefused: no such mailbox"
+    db.session.commit()
+
+    result = runner.invoke(args=["outbox", "status"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "1 waiting, 1 sent, 1 given up on (latest 20 shown)."
+    assert lines[1] == (
+        f"#{message.id} 2026-03-02 09:30 UTC to {message.to_address}: {message.subject} "
+        "(8 tries; SMTPRecipientsRefused: no such mailbox)"
+    )

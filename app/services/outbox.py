@@ -144,6 +144,29 @@ def send_due(session: Session, now: datetime, mailer: Mailer, limit: int = 100) 
     return SendReport(sent=sent, retrying=retrying, given_up=given_up)
 
 
+@dataclass(frozen=True)
+class Status:
+    """How the outbox stands: counts, and the messages given up on, newest first."""
+
+    pending: int
+    sent: int
+    given_up: list[OutboxMessage]
+
+
+def status(session: Session, limit: int = 20) -> Status:
+    """Counts of pending and sent messages, and the latest ones given up on."""
+    sent = session.scalar(
+        sa.select(sa.func.count(OutboxMessage.id)).where(OutboxMessage.sent_at.is_not(None))
+    )
+    given_up = session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.failed_at.is_not(None))
+        .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return Status(pending=pending(session), sent=sent or 0, given_up=list(given_up))
+
+
 def pending(session: Session) -> int:
     """Messages neither sent nor given up on."""
     return (
