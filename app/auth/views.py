@@ -124,8 +124,8 @@ def sign_in() -> ResponseReturnValue:
             if user is None:
                 form.form_errors.append(SIGN_IN_FAILED)
             else:
-                # Staff never stay signed in past the browser session, whatever was ticked.
-                login_user(user, remember=bool(form.remember.data) and not user.is_staff)
+                remember = bool(form.remember.data) and accounts.may_be_remembered(user)
+                login_user(user, remember=remember)
                 return redirect(next_url or _home_for(user))
     return (
         render_template("auth/sign_in.html", form=form, unconfirmed=unconfirmed),

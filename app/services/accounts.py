@@ -310,6 +310,11 @@ def authenticate(
     return user
 
 
+def may_be_remembered(user: User) -> bool:
+    """Whether "keep me signed in" applies: mentors only; staff sign in again each session."""
+    return not user.is_staff
+
+
 def is_locked(user: User, now: datetime) -> bool:
     """Whether sign-in to this account is paused after too many failures."""
     return user.locked_until is not None and user.locked_until > now
