@@ -161,7 +161,8 @@ def change_password() -> ResponseReturnValue:
             attach_error(form, error, default_field="password")
         else:
             # The session token changed: sign this device in again, keeping its remember-me.
-            login_user(user, remember=_has_remember_cookie() and not user.is_staff, fresh=True)
+            remember = _has_remember_cookie() and accounts.may_be_remembered(user)
+            login_user(user, remember=remember, fresh=True)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(_home_for(user))
     return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
