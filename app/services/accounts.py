@@ -456,8 +456,19 @@ def request_password_reset(
     now = now or utcnow()
     user = find_by_email(session, email)
     if user is None or not user.is_active:
+        # Recorded (without the address) and committed like a real request, so the answer
+        # takes about as long for an unknown address as for a known one.
+        audit.record(session, "account.password_reset_requested", actor_id=None, now=now)
+        session.commit()
         return
     raw = issue_token(session, user, "password_reset", timedelta(hours=RESET_HOURS), now)
+    audit.record(
+        session,
+        "account.password_reset_requested",
+        actor_id=None,
+        subject_user_id=user.id,
+        now=now,
+    )
     outbox.enqueue(
         session,
         user.email,

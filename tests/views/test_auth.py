@@ -856,3 +856,21 @@ def test_the_sign_in_page_says_staff_are_not_kept_signed_in(client: FlaskClient)
     page = text_of(client.get("/sign-in"))
     assert "Keep me signed in on this device for 30 days" in page
     assert "Staff accounts are never kept signed in" in page
+
+
+def test_forgot_password_does_the_same_database_work_for_unknown_emails(
+    client: FlaskClient,
+) -> None:
+    """Known or not, a request is recorded and committed, so timing tells little."""
+    from app.models import AuditEvent
+
+    user = make_user()
+    ask_for_reset(client, user.email)
+    ask_for_reset(client, "nobody@example.org")
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "account.password_reset_requested")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [event.subject_user_id for event in events] == [user.id, None]
+    assert all(event.detail is None and event.target is None for event in events)
