@@ -128,7 +128,12 @@ def sign_in() -> ResponseReturnValue:
                 login_user(user, remember=remember)
                 return redirect(next_url or _home_for(user))
     return (
-        render_template("auth/sign_in.html", form=form, unconfirmed=unconfirmed),
+        render_template(
+            "auth/sign_in.html",
+            form=form,
+            unconfirmed=unconfirmed,
+            confirm_hours=accounts.CONFIRM_HOURS,
+        ),
         422 if form.errors else 200,
     )
 
