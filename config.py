@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -39,7 +40,8 @@ class Config:
     MODULES_DIR = os.environ.get("MODULES_DIR", str(BASE_DIR / "modules"))
     QUIZZES_DIR = os.environ.get("QUIZZES_DIR", str(BASE_DIR / "quizzes"))
 
-    # Mail: with no SMTP host, messages are written to the log instead of sent.
+    # Mail is queued in the outbox and sent by `flask outbox send`; with no SMTP host it is
+    # written to the log instead (link tokens cut short in production).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
@@ -57,6 +59,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # "Keep me signed in" lasts 30 days, and only for mentors: staff sign-ins end with the browser.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False

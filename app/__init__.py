@@ -6,7 +6,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -34,6 +34,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     _configure_security(app)
     _configure_errors(app)
     _configure_templates(app)
+    _configure_mail(app)
     _configure_cli(app)
     return app
 
@@ -82,6 +83,11 @@ def _warn_about_production_settings(app: Flask) -> None:
         )
     if not app.config.get("PROXY_COUNT"):
         log.warning("PROXY_COUNT is 0: behind a proxy every client shares one rate-limit address.")
+    if not app.config.get("MAIL_SERVER"):
+        log.warning(
+            "MAIL_SERVER is not set: mail goes to the log with its link tokens cut short, so "
+            "nobody receives confirmation, reset or invitation links. Set MAIL_SERVER."
+        )
 
 
 def _configure_logging(app: Flask) -> None:
@@ -230,6 +236,35 @@ def _configure_templates(app: Flask) -> None:
     from app.templating import register_template_helpers
 
     register_template_helpers(app)
+
+
+def _configure_mail(app: Flask) -> None:
+    """In development without a mail server, queued mail reaches the log without a cron job."""
+    if app.config.get("ENV_NAME") == "development" and not app.config.get("MAIL_SERVER"):
+        app.after_request(_log_mail_after_response)
+
+
+def _log_mail_after_response(response: Any) -> Any:
+    """Once the response has gone out, write what a POST queued to the log (development only)."""
+    from flask import request
+
+    if request.method != "POST":
+        return response
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def deliver() -> None:
+        from functools import partial
+
+        from app.models import utcnow
+        from app.services import outbox
+        from app.services.mail import send_mail, settings_from
+
+        with app.app_context():
+            mailer = partial(send_mail, settings_from(app.config))
+            outbox.send_due(db.session, utcnow(), mailer, limit=20)
+
+    response.call_on_close(deliver)
+    return response
 
 
 def _configure_cli(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask content check` and `flask users create`."""
+"""Command-line tools: `flask content check`, `flask users create` and `flask outbox send`."""
 
 from __future__ import annotations
 
@@ -91,7 +91,61 @@ def users_create(
     click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
 
 
+@click.group("outbox")
+def outbox_cli() -> None:
+    """Send the mail waiting in the outbox."""
+
+
+@outbox_cli.command("send")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=200,
+    show_default=True,
+    help="Most messages to send in this run.",
+)
+@with_appcontext
+def outbox_send(limit: int) -> None:
+    """Send due messages once each; safe to run every minute, on several hosts at once."""
+    from functools import partial
+
+    from app.extensions import db
+    from app.models import utcnow
+    from app.services import outbox
+    from app.services.mail import send_mail, settings_from
+
+    mailer = partial(send_mail, settings_from(current_app.config))
+    report = outbox.send_due(db.session, utcnow(), mailer, limit)
+    # Quiet when there was nothing to do, so cron mails nobody every minute.
+    if report.total:
+        click.echo(
+            f"Sent {report.sent}, will retry {report.retrying}, gave up on {report.given_up}."
+        )
+    if report.given_up:
+        sys.exit(1)
+
+
+@outbox_cli.command("status")
+@with_appcontext
+def outbox_status() -> None:
+    """Say how many messages wait and were sent, and list the latest ones given up on."""
+    from app.extensions import db
+    from app.services import outbox
+
+    status = outbox.status(db.session)
+    click.echo(
+        f"{status.pending} waiting, {status.sent} sent, "
+        f"{len(status.given_up)} given up on (latest 20 shown)."
+    )
+    for message in status.given_up:
+        click.echo(
+            f"#{message.id} {message.failed_at:%Y-%m-%d %H:%M} UTC to {message.to_address}: "
+            f"{message.subject} ({message.attempts} tries; {message.last_error})"
+        )
+
+
 def register_cli(app: Flask) -> None:
     """Attach the project's commands to `flask`."""
     app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(outbox_cli)

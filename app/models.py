@@ -15,7 +15,7 @@ from app.extensions import db
 ROLES = ("mentor", "staff", "admin")
 MENTOR_TYPE_KEYS = ("community_volunteer", "care_provider", "staff_mentor", "survivor_mentor")
 ATTEMPT_KINDS = ("quiz", "precheck")
-TOKEN_PURPOSES = ("password_reset", "invite")
+TOKEN_PURPOSES = ("password_reset", "invite", "confirm_email")
 
 
 def utcnow() -> datetime:
@@ -81,6 +81,13 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None until the holder opens an emailed link: a sign-up cannot be used before then.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Failed sign-ins in a row, whatever address they came from; ten lock the account a while.
+    failed_sign_ins: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Locks since the last good sign-in or reset: each one lasts twice as long, up to a cap.
+    lockouts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -126,6 +133,33 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+OUTBOX_KEY_MAX = 200
+
+
+class OutboxMessage(db.Model):
+    """An email waiting to be sent, written in the same transaction as the event behind it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        sa.Index("ix_outbox_due", "sent_at", "failed_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(sa.String(320))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    # Optional: the same key queued twice is one message (a notice per lock, per event).
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(OUTBOX_KEY_MAX), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A claim moves this forward before sending, so a sender that dies mid-way is retried later.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class ModuleRead(db.Model):

@@ -1,4 +1,4 @@
-"""Small helpers shared by the views: safe redirects, mail settings, form errors."""
+"""Small helpers shared by the views: safe redirects, the site emails link to, form errors."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from flask import current_app
 from flask_wtf import FlaskForm
 
 from app.content import Course
+from app.services.accounts import Site
 from app.services.errors import DomainError
-from app.services.mail import MailSettings
 
 
 def current_course() -> Course:
@@ -31,16 +31,10 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def mail_settings() -> MailSettings:
-    """The app's SMTP settings."""
-    config = current_app.config
-    return MailSettings(
-        server=config["MAIL_SERVER"],
-        port=config["MAIL_PORT"],
-        username=config["MAIL_USERNAME"],
-        password=config["MAIL_PASSWORD"],
-        use_tls=config["MAIL_USE_TLS"],
-        sender=config["MAIL_SENDER"],
+def site() -> Site:
+    """The public address and program name that emails link to and sign with."""
+    return Site(
+        base_url=current_app.config["BASE_URL"], program_name=current_app.config["PROGRAM_NAME"]
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Certificate, User
+from app.models import Certificate, OutboxMessage, User
 from app.services import accounts, certificates
 
 PASSWORD = "lantern maple orbit river 42"
@@ -84,3 +85,26 @@ def latest_certificate(user_id: int) -> Certificate | None:
 def status_of(certificate: Certificate, now: datetime) -> str:
     """The status that applies to a certificate at `now` (its holder's whole record counts)."""
     return certificates.chain_of(db.session, certificate.user_id, now).status_of(certificate)
+
+
+def queued_mail(to: str | None = None) -> list[OutboxMessage]:
+    """Messages in the outbox (to one address, if given), oldest first, read fresh."""
+    db.session.expire_all()
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if to is not None:
+        query = query.where(OutboxMessage.to_address == to)
+    return list(db.session.scalars(query))
+
+
+def link_in_mail(message: OutboxMessage, kind: str) -> str:
+    """The path of the `kind` link (confirm-email, reset-password, invite) in a queued message."""
+    match = re.search(rf"http://localhost(/{kind}/[A-Za-z0-9_-]+)", message.body)
+    assert match, f"no {kind} link in: {message.body}"
+    return match.group(1)
+
+
+def last_link(to: str, kind: str) -> str:
+    """The `kind` link in the newest message queued for `to`."""
+    messages = queued_mail(to)
+    assert messages, f"no mail queued for {to}"
+    return link_in_mail(messages[-1], kind)

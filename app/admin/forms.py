@@ -34,3 +34,9 @@ class RoleForm(FlaskForm):
 
     role = RadioField("Role", choices=ROLE_CHOICES, validators=[InputRequired("Choose a role.")])
     submit = SubmitField("Change role")
+
+
+class ResendInvitationForm(FlaskForm):
+    """Send a pending invitation again."""
+
+    submit = SubmitField("Send the invitation again")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.access import admin_required
-from app.admin.forms import InviteStaffForm, RoleForm
+from app.admin.forms import InviteStaffForm, ResendInvitationForm, RoleForm
 from app.extensions import db
 from app.services import staff_accounts
 from app.services.errors import DomainError, NotFound
-from app.web import attach_error, mail_settings
+from app.web import attach_error, site
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -23,30 +23,37 @@ def accounts() -> ResponseReturnValue:
     form = InviteStaffForm()
     if form.validate_on_submit():
         try:
-            user = staff_accounts.invite_staff(
+            user, resent = staff_accounts.invite_staff(
                 db.session,
                 current_user,
                 name=form.name.data or "",
                 email=form.email.data or "",
                 role=form.role.data or "",
-                mail=mail_settings(),
-                base_url=current_app.config["BASE_URL"],
-                program_name=current_app.config["PROGRAM_NAME"],
+                site=site(),
             )
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(
-                f"{user.name} is added. They have been emailed a link to choose a password.",
-                "success",
-            )
+            if resent:
+                flash(
+                    f"{user.name} was already invited and has not accepted yet: a new link is on "
+                    "its way, and the earlier one no longer works.",
+                    "success",
+                )
+            else:
+                flash(
+                    f"{user.name} is added. They are being emailed a link to choose a password.",
+                    "success",
+                )
             return redirect(url_for("admin.accounts"))
     return (
         render_template(
             "admin/accounts.html",
             form=form,
             accounts=staff_accounts.staff_accounts(db.session),
+            invitation_pending=staff_accounts.invitation_pending,
             role_form=RoleForm(),
+            resend_form=ResendInvitationForm(),
         ),
         422 if form.errors else 200,
     )
@@ -68,4 +75,26 @@ def change_role(user_id: int) -> ResponseReturnValue:
         flash(f"{error.message} Nothing was changed.", "error")
     else:
         flash(f"{user.name} is now {user.role}.", "success")
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.post("/accounts/<int:user_id>/invitation")
+@admin_required
+def resend_invitation(user_id: int) -> ResponseReturnValue:
+    """Send a colleague who has not accepted yet a new invitation link."""
+    form = ResendInvitationForm()
+    if not form.validate_on_submit():
+        flash("The form had expired. Nothing was sent.", "error")
+        return redirect(url_for("admin.accounts"))
+    try:
+        user = staff_accounts.resend_invitation(db.session, current_user, user_id, site=site())
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(f"{error.message} Nothing was sent.", "error")
+    else:
+        flash(
+            f"A new invitation is on its way to {user.name}; the earlier link no longer works.",
+            "success",
+        )
     return redirect(url_for("admin.accounts"))

@@ -72,7 +72,7 @@ class SignInForm(FlaskForm):
         validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
     )
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField("Keep me signed in on this device for 30 days")
     submit = SubmitField("Sign in")
 
 
@@ -105,6 +105,23 @@ class ForgotPasswordForm(FlaskForm):
         validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
     )
     submit = SubmitField("Send me a reset link")
+
+
+class ConfirmEmailForm(FlaskForm):
+    """One button: the address is confirmed by a person, not by a mail scanner opening links."""
+
+    submit = SubmitField("Confirm my email address")
+
+
+class ResendConfirmationForm(FlaskForm):
+    """Where to send a new confirmation link."""
+
+    email = EmailField(
+        "Email address",
+        filters=[strip_spaces],
+        validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
+    )
+    submit = SubmitField("Send me a new link")
 
 
 class ResetPasswordForm(FlaskForm):

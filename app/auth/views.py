@@ -9,8 +9,10 @@ from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
 
 from app.auth.forms import (
     ChangePasswordForm,
+    ConfirmEmailForm,
     ForgotPasswordForm,
     RegisterForm,
+    ResendConfirmationForm,
     ResetPasswordForm,
     SignInForm,
     SignOutForm,
@@ -18,11 +20,14 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.services import accounts
 from app.services.errors import DomainError
-from app.web import attach_error, mail_settings, safe_next
+from app.web import attach_error, safe_next, site
 
 bp = Blueprint("auth", __name__)
 
-SIGN_IN_FAILED = "That email and password do not match an account. Check both and try again."
+SIGN_IN_FAILED = (
+    "That email and password do not match an account. Check both and try again. "
+    "After many failed tries an account pauses for a while; resetting its password ends the pause."
+)
 
 
 def _sign_in_limit() -> str:
@@ -40,26 +45,62 @@ def _home_for(user: accounts.User) -> str:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"])
 def register() -> ResponseReturnValue:
-    """A new mentor creates an account and lands on My training."""
+    """A new mentor signs up; new and known addresses alike are asked to check their email."""
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_mentor(
+            accounts.register_mentor(
                 db.session,
                 name=form.name.data or "",
                 email=form.email.data or "",
                 password=form.password.data or "",
                 mentor_type=form.mentor_type.data or "",
+                site=site(),
             )
         except DomainError as error:
             attach_error(form, error)
         else:
-            login_user(user)
-            flash(f"Welcome, {user.first_name}. Your training starts here.", "success")
-            return redirect(url_for("learn.dashboard"))
+            return redirect(url_for("auth.check_email"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/register/check-email")
+def check_email() -> ResponseReturnValue:
+    """Where every sign-up lands: the next step is in the mailbox."""
+    return render_template("auth/check_email.html")
+
+
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def confirm_email(token: str) -> ResponseReturnValue:
+    """Confirm the address with a button, so a mail scanner opening the link does not use it."""
+    if len(token) > 100 or accounts.token_user(db.session, token, "confirm_email") is None:
+        return _link_expired(url_for("auth.resend_confirmation"))
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            accounts.confirm_email(db.session, token)
+        except DomainError:
+            return _link_expired(url_for("auth.resend_confirmation"))
+        flash("Your email address is confirmed. Sign in to start your training.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/confirm_email.html", form=form)
+
+
+@bp.route("/confirm-email/again", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def resend_confirmation() -> ResponseReturnValue:
+    """Send a new confirmation link; the answer is the same whatever the address."""
+    form = ResendConfirmationForm()
+    if form.validate_on_submit():
+        accounts.resend_confirmation(db.session, form.email.data or "", site=site())
+        return redirect(url_for("auth.check_email"))
+    return (
+        render_template("auth/resend_confirmation.html", form=form),
+        422 if form.errors else 200,
+    )
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -70,14 +111,31 @@ def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(next_url or _home_for(current_user))
     form = SignInForm()
+    unconfirmed = False
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.email.data or "", form.password.data or "")
-        if user is None:
-            form.form_errors.append(SIGN_IN_FAILED)
+        try:
+            user = accounts.authenticate(
+                db.session, form.email.data or "", form.password.data or "", site=site()
+            )
+        except accounts.EmailNotConfirmed as error:
+            form.form_errors.append(error.message)
+            unconfirmed = True
         else:
-            login_user(user, remember=bool(form.remember.data))
-            return redirect(next_url or _home_for(user))
-    return render_template("auth/sign_in.html", form=form), 422 if form.errors else 200
+            if user is None:
+                form.form_errors.append(SIGN_IN_FAILED)
+            else:
+                remember = bool(form.remember.data) and accounts.may_be_remembered(user)
+                login_user(user, remember=remember)
+                return redirect(next_url or _home_for(user))
+    return (
+        render_template(
+            "auth/sign_in.html",
+            form=form,
+            unconfirmed=unconfirmed,
+            confirm_hours=accounts.CONFIRM_HOURS,
+        ),
+        422 if form.errors else 200,
+    )
 
 
 @bp.post("/sign-out")
@@ -108,7 +166,8 @@ def change_password() -> ResponseReturnValue:
             attach_error(form, error, default_field="password")
         else:
             # The session token changed: sign this device in again, keeping its remember-me.
-            login_user(user, remember=_has_remember_cookie(), fresh=True)
+            remember = _has_remember_cookie() and accounts.may_be_remembered(user)
+            login_user(user, remember=remember, fresh=True)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(_home_for(user))
     return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
@@ -120,13 +179,7 @@ def forgot_password() -> ResponseReturnValue:
     """Send a reset link; the answer is the same whether or not the email is known."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(
-            db.session,
-            form.email.data or "",
-            mail=mail_settings(),
-            base_url=current_app.config["BASE_URL"],
-            program_name=current_app.config["PROGRAM_NAME"],
-        )
+        accounts.request_password_reset(db.session, form.email.data or "", site=site())
         flash(
             "If an account uses that address, we have sent it a link to reset the password. "
             "The link works once, for one hour.",
@@ -136,10 +189,15 @@ def forgot_password() -> ResponseReturnValue:
     return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
 
 
+def _link_expired(ask_again: str) -> ResponseReturnValue:
+    """The page for a link that is unknown, expired or used, with where to ask for a new one."""
+    return render_template("auth/link_expired.html", ask_again=ask_again), 404
+
+
 def _set_password_page(token: str, purpose: str, title: str, done: str) -> ResponseReturnValue:
     """A password chosen through an emailed single-use link (reset or invitation)."""
     if len(token) > 100 or accounts.token_user(db.session, token, purpose) is None:
-        return render_template("auth/link_expired.html"), 404
+        return _link_expired(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:

@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models import ROLES, User, new_session_token, utcnow
-from app.services import accounts, audit
+from app.services import accounts, audit, outbox
 from app.services.errors import DomainError, NotAllowed, NotFound
-from app.services.mail import MailSettings, send_mail
 
 INVITE_LIFETIME = timedelta(days=7)
 
@@ -105,23 +104,34 @@ def invite_staff(
     name: str,
     email: str,
     role: str,
-    mail: MailSettings,
-    base_url: str,
-    program_name: str,
+    site: accounts.Site,
     now: datetime | None = None,
-) -> User:
-    """Create a staff or admin account and email a single-use link to choose a password."""
+) -> tuple[User, bool]:
+    """Create a staff or admin account and queue a single-use link to choose a password.
+
+    Inviting an address whose invitation is still open sends that invitation again instead;
+    the second value says whether that happened.
+    """
     now = now or utcnow()
     if not actor.is_admin:
         raise NotAllowed("Only an administrator can add staff.")
     if role not in ("staff", "admin"):
         raise DomainError("Choose staff or admin.", field="role")
+    existing = accounts.find_by_email(session, email)
+    if existing is not None and invitation_pending(existing):
+        return resend_invitation(session, actor, existing.id, site=site, now=now), True
     # An unguessable placeholder: nobody can sign in until the link is used.
     placeholder = secrets.token_urlsafe(48)
     user = accounts.create_account(
-        session, email=email, name=name, password=placeholder, role=role, actor_id=actor.id, now=now
+        session,
+        email=email,
+        name=name,
+        password=placeholder,
+        role=role,
+        actor_id=actor.id,
+        email_confirmed=False,
+        now=now,
     )
-    raw = accounts.issue_token(session, user, "invite", INVITE_LIFETIME, now)
     audit.record(
         session,
         "account.invited",
@@ -130,16 +140,55 @@ def invite_staff(
         detail={"role": role},
         now=now,
     )
+    _queue_invitation(session, actor, user, site, now)
     session.commit()
-    send_mail(
-        mail,
-        user.email,
-        f"You have been added to {program_name}",
-        f"Hello {user.first_name},\n\n{actor.name} added you to {program_name} as {role}.\n"
-        f"Open this link within 7 days to choose your password:\n\n{base_url}/invite/{raw}\n\n"
-        "The link works once. If you did not expect this, you can ignore it.\n",
+    return user, False
+
+
+def invitation_pending(user: User) -> bool:
+    """Whether `user` was invited and has not yet chosen a password through the link."""
+    # Staff an administrator creates on the command line count as confirmed from the start.
+    return user.is_staff and user.email_confirmed_at is None and user.is_active
+
+
+def resend_invitation(
+    session: Session,
+    actor: User,
+    user_id: int,
+    *,
+    site: accounts.Site,
+    now: datetime | None = None,
+) -> User:
+    """Queue a new invitation link; the earlier links of that account stop working."""
+    now = now or utcnow()
+    if not actor.is_admin:
+        raise NotAllowed("Only an administrator can invite staff.")
+    user = _get(session, user_id)
+    if not invitation_pending(user):
+        raise DomainError("This account has already accepted its invitation.")
+    accounts.end_links(session, user.id, ("invite",), now)
+    audit.record(
+        session, "account.invitation_resent", actor_id=actor.id, subject_user_id=user.id, now=now
     )
+    _queue_invitation(session, actor, user, site, now)
+    session.commit()
     return user
+
+
+def _queue_invitation(
+    session: Session, actor: User, user: User, site: accounts.Site, now: datetime
+) -> None:
+    raw = accounts.issue_token(session, user, "invite", INVITE_LIFETIME, now)
+    outbox.enqueue(
+        session,
+        user.email,
+        f"You have been added to {site.program_name}",
+        f"Hello {user.first_name},\n\n{actor.name} added you to {site.program_name} as "
+        f"{user.role}.\nOpen this link within {INVITE_LIFETIME.days} days to choose your "
+        f"password:\n\n{site.base_url}/invite/{raw}\n\n"
+        "The link works once. If you did not expect this, you can ignore it.\n",
+        now=now,
+    )
 
 
 def staff_accounts(session: Session) -> list[User]:

@@ -170,6 +170,7 @@ class Cast:
     passed_attempt_id: int
     precheck_attempt_id: int
     reset_token: str
+    confirm_token: str
 
 
 def _answers(attempt, correct: bool) -> dict[str, list[str]]:
@@ -283,6 +284,9 @@ def cast(live_server: LiveServer) -> Cast:
         reset_token = accounts.issue_token(
             session, users["newcomer"], "password_reset", timedelta(hours=1), utcnow()
         )
+        confirm_token = accounts.issue_token(
+            session, users["newcomer"], "confirm_email", timedelta(hours=48), utcnow()
+        )
         session.commit()
         return Cast(
             emails=emails,
@@ -296,6 +300,7 @@ def cast(live_server: LiveServer) -> Cast:
             passed_attempt_id=passed["certified"].id,
             precheck_attempt_id=precheck.id,
             reset_token=reset_token,
+            confirm_token=confirm_token,
         )
 
 

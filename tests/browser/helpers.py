@@ -8,13 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
 from app.content.model import Course, Question
+from app.extensions import db
+from app.models import OutboxMessage
 
 if TYPE_CHECKING:
-    from tests.browser.conftest import Cast
+    from tests.browser.conftest import Cast, LiveServer
 
 PASSWORD = "a long walk by the river at dawn"
 PHONE = {"width": 360, "height": 740}
@@ -25,17 +28,42 @@ def plain(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
 
 
+def mailed_link(server: LiveServer, email: str, kind: str) -> str:
+    """The `kind` link (confirm-email, reset-password, invite) in the newest mail queued for
+    `email`, read from the outbox that `flask outbox send` would deliver from."""
+    with server.app.app_context():
+        body = db.session.scalar(
+            sa.select(OutboxMessage.body)
+            .where(OutboxMessage.to_address == email)
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+    assert body is not None, f"no mail queued for {email}"
+    match = re.search(rf"(/{kind}/[A-Za-z0-9_-]+)", body)
+    assert match, f"no {kind} link in: {body}"
+    return match.group(1)
+
+
 def register(
-    page: Page, base: str, name: str, email: str, mentor_type: str = "Community volunteer"
+    page: Page,
+    server: LiveServer,
+    name: str,
+    email: str,
+    mentor_type: str = "Community volunteer",
 ) -> None:
-    """Sign up through the form, as a new mentor would."""
-    page.goto(base + "/")
+    """Sign up through the form, confirm the address by the emailed link, and sign in."""
+    page.goto(server.url + "/")
     page.get_by_role("link", name="Create an account").first.click()
     page.get_by_label("Full name").fill(name)
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label(mentor_type).check()
     page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.goto(server.url + mailed_link(server, email, "confirm-email"))
+    page.get_by_role("button", name="Confirm my email address").click()
+    expect(page.get_by_text("Your email address is confirmed")).to_be_visible()
+    sign_in(page, server.url, email)
     expect(page.get_by_role("heading", name="My training")).to_be_visible()
 
 
@@ -142,6 +170,9 @@ PAGE_TYPES = [
     PageType("landing", None, "/"),
     PageType("sign-up", None, "/register"),
     PageType("sign-up-errors", None, "/register", _submit_empty("Create my account")),
+    PageType("check-email", None, "/register/check-email"),
+    PageType("confirm-email", None, "/confirm-email/{cast.confirm_token}"),
+    PageType("resend-confirmation", None, "/confirm-email/again"),
     PageType("sign-in", None, "/sign-in"),
     PageType("sign-in-errors", None, "/sign-in", _submit_empty("Sign in")),
     PageType("forgot-password", None, "/forgot-password"),

@@ -22,7 +22,7 @@ def test_the_mentors_path_from_sign_up_to_a_verified_certificate(
     live_server: LiveServer, page: Page, browser
 ) -> None:
     base, course = live_server.url, course_of(live_server)
-    register(page, base, "Rosa María Delgado", "rosa@example.org")
+    register(page, live_server, "Rosa María Delgado", "rosa@example.org")
     expect(page.get_by_text("0% complete")).to_be_visible()
     modules = course.modules_for("community_volunteer")
     first = modules[0]
@@ -103,7 +103,7 @@ def test_the_mentors_path_from_sign_up_to_a_verified_certificate(
 
 def _certified_mentor(server: LiveServer, page: Page, name: str, email: str) -> None:
     course = course_of(server)
-    register(page, server.url, name, email)
+    register(page, server, name, email)
     for module in course.modules_for("community_volunteer"):
         page.goto(f"{server.url}/modules/{module.slug}")
         take_module(page, course, module.slug)

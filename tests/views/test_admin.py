@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, User
-from app.services import staff_accounts
+from app.services import accounts, staff_accounts
 from app.services.errors import NotAllowed
 from tests.conftest import csrf_from
-from tests.factories import make_user, post_form, sign_in
+from tests.factories import last_link, make_user, post_form, queued_mail, sign_in
 
 
 @pytest.fixture
@@ -23,18 +21,17 @@ def admin_client(app, client):
     return client
 
 
-def invite(client, caplog, email: str = "new.staff@example.org", role: str = "staff") -> str:
-    with caplog.at_level("INFO", logger="mentor_ready.mail"):
-        response = post_form(
-            client, "/admin/accounts", {"name": "Noor Newcomer", "email": email, "role": role}
-        )
+def invite(client, email: str = "new.staff@example.org", role: str = "staff") -> str:
+    """Invite a colleague through the form; the path of the link in the mail queued for them."""
+    response = post_form(
+        client, "/admin/accounts", {"name": "Noor Newcomer", "email": email, "role": role}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
-    [link] = re.findall(r"http://localhost(/invite/\S+)", caplog.text)
-    return link
+    return last_link(email, "invite")
 
 
-def test_an_admin_adds_a_colleague_who_sets_their_own_password(admin_client, app, caplog) -> None:
-    link = invite(admin_client, caplog)
+def test_an_admin_adds_a_colleague_who_sets_their_own_password(admin_client, app) -> None:
+    link = invite(admin_client)
     newcomer = db.session.scalar(sa.select(User).where(User.email == "new.staff@example.org"))
     assert newcomer.role == "staff"
     fresh = app.test_client()
@@ -56,9 +53,9 @@ def test_an_admin_adds_a_colleague_who_sets_their_own_password(admin_client, app
 
 
 def test_nobody_can_sign_in_to_an_invited_account_before_the_link_is_used(
-    admin_client, app, caplog
+    admin_client, app
 ) -> None:
-    invite(admin_client, caplog)
+    invite(admin_client)
     fresh = app.test_client()
     page = fresh.get("/sign-in").get_data(as_text=True)
     response = fresh.post(
@@ -157,3 +154,113 @@ def test_the_accounts_page_lists_staff_and_admins_only(admin_client) -> None:
     make_user(role="staff", name="Stan Staff")
     html = admin_client.get("/admin/accounts").get_data(as_text=True)
     assert "Stan Staff" in html and "Mina Mentor" not in html and "This is you" in html
+
+
+# --- invitations go through the outbox, survive mail failures, and can be sent again ---------
+
+
+STAFF_PASSWORD = "my very own staff passphrase"
+
+
+def choose_password(app, link: str, password: str = STAFF_PASSWORD):
+    """A fresh browser opens `link` and chooses a password."""
+    fresh = app.test_client()
+    page = fresh.get(link)
+    if page.status_code != 200:
+        return page
+    return fresh.post(
+        link, data={"password": password, "csrf_token": csrf_from(page.get_data(as_text=True))}
+    )
+
+
+def test_an_invitation_is_queued_not_sent_in_the_request(admin_client) -> None:
+    invite(admin_client)
+    [message] = queued_mail("new.staff@example.org")
+    assert message.sent_at is None and message.attempts == 0
+    assert "Avery Admin added you" in message.body
+
+
+def test_an_invitation_survives_a_mail_server_that_is_down_and_is_sent_later(
+    admin_client, app
+) -> None:
+    import socket
+    from datetime import timedelta
+    from functools import partial
+
+    from app.models import utcnow
+    from app.services import outbox
+    from app.services.mail import MailSettings, send_mail
+
+    link = invite(admin_client)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = partial(send_mail, MailSettings("127.0.0.1", port, "", "", False, "x@example.org"))
+    now = utcnow()
+    assert outbox.send_due(db.session, now, down).retrying == 1
+    # The account and its link are intact; the next run, with the server back, delivers it.
+    delivered: list[str] = []
+    later = now + timedelta(minutes=1)
+    sent = outbox.send_due(db.session, later, lambda to, subject, body: delivered.append(body))
+    assert sent.sent == 1 and link in delivered[0]
+    assert choose_password(app, link).status_code == 302
+
+
+def test_inviting_a_pending_address_again_sends_a_new_link(admin_client, app) -> None:
+    first = invite(admin_client)
+    response = post_form(
+        admin_client,
+        "/admin/accounts",
+        {"name": "Noor Newcomer", "email": "New.Staff@example.org", "role": "staff"},
+    )
+    assert response.status_code == 302
+    page = admin_client.get("/admin/accounts").get_data(as_text=True)
+    assert "already invited" in page
+    second = last_link("new.staff@example.org", "invite")
+    assert second != first
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == "staff")) == 1
+    assert choose_password(app, first).status_code == 404
+    assert choose_password(app, second).status_code == 302
+
+
+def test_an_admin_resends_a_pending_invitation_from_the_accounts_page(admin_client, app) -> None:
+    first = invite(admin_client)
+    newcomer = db.session.scalar(sa.select(User).where(User.email == "new.staff@example.org"))
+    page = admin_client.get("/admin/accounts").get_data(as_text=True)
+    assert "Invited, not accepted yet" in page
+    assert f"/admin/accounts/{newcomer.id}/invitation" in page
+
+    response = post_form(
+        admin_client, f"/admin/accounts/{newcomer.id}/invitation", page="/admin/accounts"
+    )
+    assert response.status_code == 302
+    second = last_link("new.staff@example.org", "invite")
+    assert second != first and len(queued_mail("new.staff@example.org")) == 2
+    assert choose_password(app, first).status_code == 404
+    assert choose_password(app, second).status_code == 302
+    actions = list(db.session.scalars(sa.select(AuditEvent.action)))
+    assert "account.invitation_resent" in actions
+
+    # Accepted: nothing left to resend.
+    post_form(admin_client, f"/admin/accounts/{newcomer.id}/invitation", page="/admin/accounts")
+    assert len(queued_mail("new.staff@example.org")) == 2
+    assert "Invited, not accepted yet" not in admin_client.get("/admin/accounts").get_data(
+        as_text=True
+    )
+
+
+def test_only_admins_resend_invitations(app, client) -> None:
+    admin = make_user(role="admin")
+    staff_accounts.invite_staff(
+        db.session,
+        admin,
+        name="Noor Newcomer",
+        email="noor@example.org",
+        role="staff",
+        site=accounts.Site("http://localhost", "Mentor Ready"),
+    )
+    newcomer = db.session.scalar(sa.select(User).where(User.email == "noor@example.org"))
+    sign_in(client, make_user(role="staff"))
+    response = post_form(client, f"/admin/accounts/{newcomer.id}/invitation", page="/staff/")
+    assert response.status_code == 403
+    assert len(queued_mail("noor@example.org")) == 1

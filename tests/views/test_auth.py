@@ -1,9 +1,8 @@
-"""Accounts through the browser: register, sign in and out, change and reset a password."""
+"""Accounts through the browser: sign up and confirm, sign in and out, change and reset a password."""
 
 from __future__ import annotations
 
 import html
-import logging
 import re
 import unicodedata
 from datetime import timedelta
@@ -17,7 +16,7 @@ from app.extensions import db
 from app.models import AccountToken, User, utcnow
 from app.services import accounts, passwords
 from tests.conftest import csrf_from
-from tests.factories import PASSWORD, make_user, post_form, sign_in
+from tests.factories import PASSWORD, last_link, make_user, post_form, queued_mail, sign_in
 
 NEW_PASSWORD = "seven purple lanterns drift home"
 REGISTRATION = {
@@ -55,6 +54,21 @@ def register(client: FlaskClient, **changes: str | None):
     )
 
 
+def confirm(client: FlaskClient, email: str = REGISTRATION["email"]):
+    """Open the newest confirmation link mailed to `email` and press its button."""
+    link = last_link(email, "confirm-email")
+    return post_form(client, link, page=link)
+
+
+def sign_up(client: FlaskClient, **changes: str | None) -> None:
+    """Register, confirm through the emailed link, and sign in: a usable account."""
+    assert register(client, **changes).status_code == 302
+    email = accounts.normalise_email(changes.get("email") or REGISTRATION["email"])
+    assert confirm(client, email).status_code == 302
+    password = changes.get("password") or REGISTRATION["password"]
+    assert sign_in_post(client, email, password).status_code == 302
+
+
 def sign_in_post(client: FlaskClient, email: str, password: str, query: str = ""):
     """Post the sign-in form and return the response without following it."""
     token = csrf_from(client.get("/sign-in" + query).get_data(as_text=True))
@@ -81,42 +95,179 @@ def sign_out(client: FlaskClient):
 # --- registration ----------------------------------------------------------------------------
 
 
-def test_register_creates_a_mentor_and_lands_on_my_training(client: FlaskClient) -> None:
+def test_register_asks_to_check_email_and_the_link_opens_my_training(
+    app: Flask, client: FlaskClient
+) -> None:
     response = register(client, mentor_type="survivor_mentor")
     assert response.status_code == 302
-    assert response.location == "/training"
+    assert response.location == "/register/check-email"
+    assert "Check your email" in text_of(client.get(response.location))
     user = stored("maria@example.org")
-    assert user is not None
+    assert user is not None and user.email_confirmed_at is None
     assert (user.name, user.role, user.mentor_type) == ("Maria Garcia", "mentor", "survivor_mentor")
     assert passwords.verify_password(user.password_hash, REGISTRATION["password"])
     assert REGISTRATION["password"] not in user.password_hash
-    page = client.get("/training")
-    assert page.status_code == 200
-    assert "Welcome, Maria." in text_of(page)
+    assert not is_signed_in(client)
+
+    [mail] = queued_mail("maria@example.org")
+    assert mail.sent_at is None, "mail is queued, never sent inside the request"
+    link = last_link("maria@example.org", "confirm-email")
+    page = client.get(link)
+    assert page.status_code == 200 and "Confirm my email address" in text_of(page)
+    assert stored("maria@example.org").email_confirmed_at is None, "opening the link is not enough"
+    done = confirm(client)
+    assert done.status_code == 302 and done.location == "/sign-in"
+    assert "Your email address is confirmed" in text_of(client.get("/sign-in"))
+    assert stored("maria@example.org").email_confirmed_at is not None
+
+    assert sign_in_post(client, "maria@example.org", REGISTRATION["password"]).location == (
+        "/training"
+    )
+    assert is_signed_in(client)
+    again = client.get(link)
+    assert again.status_code == 404 and "This link no longer works" in text_of(again)
 
 
-def test_register_page_offers_every_mentor_type(client: FlaskClient) -> None:
-    page = text_of(client.get("/register"))
-    for key in ("community_volunteer", "care_provider", "staff_mentor", "survivor_mentor"):
-        assert f'value="{key}"' in page
+def test_an_unconfirmed_account_cannot_sign_in_and_is_told_why(client: FlaskClient) -> None:
+    register(client)
+    refused = sign_in_post(client, REGISTRATION["email"], REGISTRATION["password"])
+    assert refused.status_code == 422
+    page = text_of(refused)
+    assert "Confirm your email address first" in page
+    assert 'href="/confirm-email/again"' in page
+    assert not is_signed_in(client)
+    # Only the right password learns that the account waits for confirmation.
+    wrong = sign_in_post(client, REGISTRATION["email"], "not the password at all")
+    assert "Confirm your email address" not in text_of(wrong)
+    assert "That email and password do not match an account." in text_of(wrong)
 
 
-def test_register_without_csrf_token_is_refused_and_creates_nothing(client: FlaskClient) -> None:
-    response = client.post("/register", data=REGISTRATION)
-    assert response.status_code == 400
-    assert "missing its security token" in text_of(response)
-    assert user_count() == 0
-
-
-def test_register_with_an_email_already_used_in_another_case_is_refused(
+def test_a_new_confirmation_link_can_be_asked_for_and_ends_the_old_one(
     client: FlaskClient,
 ) -> None:
+    register(client)
+    first = last_link(REGISTRATION["email"], "confirm-email")
+    response = post_form(
+        client,
+        "/confirm-email/again",
+        {"email": REGISTRATION["email"].upper()},
+        page="/confirm-email/again",
+    )
+    assert response.status_code == 302 and response.location == "/register/check-email"
+    second = last_link(REGISTRATION["email"], "confirm-email")
+    assert second != first
+    assert client.get(first).status_code == 404
+    assert confirm(client).status_code == 302
+    assert sign_in_post(client, REGISTRATION["email"], REGISTRATION["password"]).status_code == 302
+
+
+@pytest.mark.parametrize("who", ["unknown", "confirmed"])
+def test_asking_for_a_confirmation_link_answers_alike_and_mails_nobody_else(
+    client: FlaskClient, who: str
+) -> None:
+    email = "nobody@example.org" if who == "unknown" else make_user().email
+    response = post_form(
+        client, "/confirm-email/again", {"email": email}, page="/confirm-email/again"
+    )
+    assert response.status_code == 302 and response.location == "/register/check-email"
+    assert queued_mail() == []
+
+
+def test_an_expired_confirmation_link_is_refused(client: FlaskClient) -> None:
+    register(client, email="late@example.org")
+    user = stored("late@example.org")
+    db.session.execute(
+        sa.update(AccountToken)
+        .where(AccountToken.user_id == user.id)
+        .values(expires_at=utcnow() - timedelta(minutes=1))
+    )
+    db.session.commit()
+    link = last_link("late@example.org", "confirm-email")
+    page = client.get(link)
+    assert page.status_code == 404
+    assert 'href="/confirm-email/again"' in page.get_data(as_text=True)
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    assert client.post(link, data={"csrf_token": token}).status_code == 404
+    assert stored("late@example.org").email_confirmed_at is None
+
+
+def test_register_answers_a_known_email_exactly_as_a_new_one(app: Flask) -> None:
+    holder = make_user(email="person@example.org", name="Pat Holder")
+    before = (holder.password_hash, holder.name, holder.session_token)
+    known_client, new_client = app.test_client(), app.test_client()
+    known = register(known_client, email="Person@Example.org", name="Someone Else")
+    new = register(new_client, email="fresh@example.org")
+    assert (known.status_code, known.location) == (new.status_code, new.location)
+    assert known.location == "/register/check-email"
+
+    def page_of(client: FlaskClient) -> str:
+        # The CSRF token differs per session; everything else must be the same.
+        return re.sub(r'value="[^"]+"', "", text_of(client.get("/register/check-email")))
+
+    assert page_of(known_client) == page_of(new_client)
+    assert user_count() == 2
+    after = stored("person@example.org")
+    assert (after.password_hash, after.name, after.session_token) == before
+    assert not is_signed_in(known_client)
+
+    [notice] = queued_mail("person@example.org")
+    assert "Someone tried to sign up" in notice.subject
+    assert "/confirm-email/" not in notice.body
+    link = last_link("person@example.org", "reset-password")
+    assert post_form(known_client, link, {"password": NEW_PASSWORD}, page=link).status_code == 302
+    assert sign_in_post(app.test_client(), "person@example.org", NEW_PASSWORD).status_code == 302
+
+
+def test_repeated_sign_ups_with_a_known_email_send_one_notice_an_hour(app: Flask) -> None:
+    from datetime import UTC, datetime
+
     make_user(email="person@example.org")
-    response = register(client, email="Person@Example.org")
-    assert response.status_code == 422
-    assert "An account with this email already exists" in text_of(response)
+    site = accounts.Site("http://localhost", "Mentor Ready")
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for minutes in (0, 20, 59, 60):
+        accounts.register_mentor(
+            db.session,
+            **{**REGISTRATION, "email": "person@example.org"},
+            site=site,
+            now=start + timedelta(minutes=minutes),
+        )
+    assert len(queued_mail("person@example.org")) == 2
+
+
+def test_signing_up_again_before_confirming_keeps_only_the_latest_details(
+    client: FlaskClient,
+) -> None:
+    register(client, name="First Try")
+    first = last_link(REGISTRATION["email"], "confirm-email")
+    register(client, name="Maria Garcia", password="another quiet river passphrase")
     assert user_count() == 1
-    assert not is_signed_in(client)
+    assert client.get(first).status_code == 404
+    assert confirm(client).status_code == 302
+    assert stored(REGISTRATION["email"]).name == "Maria Garcia"
+    assert sign_in_post(client, REGISTRATION["email"], REGISTRATION["password"]).status_code == 422
+    response = sign_in_post(client, REGISTRATION["email"], "another quiet river passphrase")
+    assert response.status_code == 302
+
+
+def test_signing_up_with_a_pending_staff_invitations_address_does_not_take_it_over(
+    client: FlaskClient,
+) -> None:
+    from app.services import staff_accounts
+
+    admin = make_user(role="admin")
+    staff_accounts.invite_staff(
+        db.session,
+        admin,
+        name="Noor Newcomer",
+        email="noor@example.org",
+        role="staff",
+        site=accounts.Site("http://localhost", "Mentor Ready"),
+    )
+    register(client, email="noor@example.org")
+    invited = stored("noor@example.org")
+    assert (invited.role, invited.name) == ("staff", "Noor Newcomer")
+    assert not passwords.verify_password(invited.password_hash, REGISTRATION["password"])
+    assert "Someone tried to sign up" in queued_mail("noor@example.org")[-1].subject
 
 
 @pytest.mark.parametrize(
@@ -190,8 +341,7 @@ def test_two_sign_ups_racing_for_one_email_create_one_account(client: FlaskClien
 
     sa.event.listen(db.session(), "before_flush", other_request_wins, once=True)
     response = register(client)
-    assert response.status_code == 422
-    assert "An account with this email already exists" in text_of(response)
+    assert response.status_code == 302 and response.location == "/register/check-email"
     assert user_count() == 1
     assert stored("maria@example.org").name == "Maria First"
     assert not is_signed_in(client)
@@ -211,7 +361,7 @@ def test_register_stores_email_nfc_normalised_and_lower_case(client: FlaskClient
     assert response.status_code == 302
     assert stored("josé.núñez@example.org") is not None
     assert stored(decomposed) is None
-    sign_out(client)
+    assert confirm(client, "josé.núñez@example.org").status_code == 302
     assert (
         sign_in_post(client, "José.Núñez@example.org", REGISTRATION["password"]).status_code == 302
     )
@@ -228,7 +378,7 @@ def test_register_stores_email_nfc_normalised_and_lower_case(client: FlaskClient
 def test_long_and_non_ascii_passwords_work_whole_and_are_never_truncated(
     client: FlaskClient, password: str
 ) -> None:
-    assert register(client, password=password).status_code == 302
+    sign_up(client, password=password)
     sign_out(client)
     last_changed = password[:-1] + ("Z" if password[-1] != "Z" else "Y")
     assert sign_in_post(client, REGISTRATION["email"], last_changed).status_code == 422
@@ -239,7 +389,7 @@ def test_long_and_non_ascii_passwords_work_whole_and_are_never_truncated(
 
 def test_a_password_typed_in_another_unicode_form_still_signs_in(client: FlaskClient) -> None:
     password = "crème brûlée for everyone"
-    assert register(client, password=unicodedata.normalize("NFC", password)).status_code == 302
+    sign_up(client, password=unicodedata.normalize("NFC", password))
     sign_out(client)
     response = sign_in_post(client, REGISTRATION["email"], unicodedata.normalize("NFD", password))
     assert response.status_code == 302
@@ -492,16 +642,9 @@ def test_change_password_needs_a_signed_in_person(client: FlaskClient) -> None:
 # --- forgotten password ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def mail_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Captures the mail the app writes to its log."""
-    caplog.set_level(logging.INFO, logger="mentor_ready.mail")
-    return caplog
-
-
-def mails(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """The messages logged as mail so far."""
-    return [record.getMessage() for record in caplog.records if record.name == "mentor_ready.mail"]
+def mails() -> list[str]:
+    """Every message queued in the outbox so far, as "to: subject" and body."""
+    return [f"Mail to {m.to_address}: {m.subject}\n{m.body}" for m in queued_mail()]
 
 
 def ask_for_reset(client: FlaskClient, email: str):
@@ -509,10 +652,10 @@ def ask_for_reset(client: FlaskClient, email: str):
     return post_form(client, "/forgot-password", {"email": email}, page="/forgot-password")
 
 
-def reset_link(caplog: pytest.LogCaptureFixture) -> str:
+def reset_link() -> str:
     """The path of the reset link in the last mail."""
-    match = re.search(r"http://localhost(/reset-password/[A-Za-z0-9_-]+)", mails(caplog)[-1])
-    assert match, mails(caplog)[-1]
+    match = re.search(r"http://localhost(/reset-password/[A-Za-z0-9_-]+)", mails()[-1])
+    assert match, mails()[-1]
     return match.group(1)
 
 
@@ -521,9 +664,7 @@ def set_new_password(client: FlaskClient, link: str, password: str):
     return post_form(client, link, {"password": password}, page=link)
 
 
-def test_forgot_password_answers_the_same_for_known_and_unknown_emails(
-    app: Flask, mail_log: pytest.LogCaptureFixture
-) -> None:
+def test_forgot_password_answers_the_same_for_known_and_unknown_emails(app: Flask) -> None:
     user = make_user()
     known_client, unknown_client = app.test_client(), app.test_client()
     known = ask_for_reset(known_client, user.email.upper())
@@ -543,36 +684,30 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_emails(
     assert "If an account uses that address" in known_flash
 
 
-def test_forgot_password_mails_a_link_only_for_a_known_email(
-    client: FlaskClient, mail_log: pytest.LogCaptureFixture
-) -> None:
+def test_forgot_password_mails_a_link_only_for_a_known_email(client: FlaskClient) -> None:
     user = make_user()
     ask_for_reset(client, "nobody@example.org")
-    assert mails(mail_log) == []
+    assert mails() == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken)) == 0
 
     ask_for_reset(client, user.email)
-    [mail] = mails(mail_log)
+    [mail] = mails()
     assert f"Mail to {user.email}" in mail
     assert "/reset-password/" in mail
 
 
-def test_forgot_password_mails_nothing_for_a_deactivated_account(
-    client: FlaskClient, mail_log: pytest.LogCaptureFixture
-) -> None:
+def test_forgot_password_mails_nothing_for_a_deactivated_account(client: FlaskClient) -> None:
     user = make_user()
     user.deactivated_at = utcnow()
     db.session.commit()
     assert ask_for_reset(client, user.email).status_code == 302
-    assert mails(mail_log) == []
+    assert mails() == []
 
 
-def test_a_reset_link_works_once(
-    app: Flask, client: FlaskClient, mail_log: pytest.LogCaptureFixture
-) -> None:
+def test_a_reset_link_works_once(app: Flask, client: FlaskClient) -> None:
     user = make_user()
     ask_for_reset(client, user.email)
-    link = reset_link(mail_log)
+    link = reset_link()
 
     assert client.get(link).status_code == 200
     response = set_new_password(client, link, NEW_PASSWORD)
@@ -590,12 +725,12 @@ def test_a_reset_link_works_once(
 
 
 def test_a_reset_with_a_weak_password_is_refused_and_the_link_still_works(
-    client: FlaskClient, mail_log: pytest.LogCaptureFixture
+    client: FlaskClient,
 ) -> None:
     user = make_user()
     before = user.password_hash
     ask_for_reset(client, user.email)
-    link = reset_link(mail_log)
+    link = reset_link()
 
     response = set_new_password(client, link, "short")
     assert response.status_code == 422
@@ -630,7 +765,7 @@ def test_an_unknown_reset_link_is_refused(client: FlaskClient, token: str) -> No
     assert "This link no longer works" in text_of(response)
 
 
-def test_a_reset_ends_every_old_session(app: Flask, mail_log: pytest.LogCaptureFixture) -> None:
+def test_a_reset_ends_every_old_session(app: Flask) -> None:
     user = make_user()
     old = app.test_client()
     sign_in(old, user, remember=True)
@@ -638,9 +773,104 @@ def test_a_reset_ends_every_old_session(app: Flask, mail_log: pytest.LogCaptureF
 
     helper = app.test_client()
     ask_for_reset(helper, user.email)
-    assert set_new_password(helper, reset_link(mail_log), NEW_PASSWORD).status_code == 302
+    assert set_new_password(helper, reset_link(), NEW_PASSWORD).status_code == 302
 
     assert not is_signed_in(old)
     replay = app.test_client()
     replay.set_cookie("remember_token", copied_remember)
     assert not is_signed_in(replay)
+
+
+def test_forgot_password_queues_the_mail_instead_of_sending_it(client: FlaskClient) -> None:
+    user = make_user()
+    ask_for_reset(client, user.email)
+    [message] = queued_mail(user.email)
+    assert message.sent_at is None and message.attempts == 0
+    assert "/reset-password/" in message.body
+
+
+# --- every reset link dies with the password ------------------------------------------------
+
+
+def test_using_a_newer_reset_link_ends_the_older_ones(app: Flask, client: FlaskClient) -> None:
+    user = make_user()
+    ask_for_reset(client, user.email)
+    older = reset_link()
+    ask_for_reset(client, user.email)
+    newer = reset_link()
+    assert older != newer
+
+    assert set_new_password(client, newer, NEW_PASSWORD).status_code == 302
+    page = client.get(older)
+    assert page.status_code == 404 and "This link no longer works" in text_of(page)
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    late = client.post(older, data={"password": "a password set too late", "csrf_token": token})
+    assert late.status_code == 404
+    assert sign_in_post(app.test_client(), user.email, NEW_PASSWORD).status_code == 302
+
+
+def test_changing_the_password_on_the_account_page_ends_every_reset_link(
+    app: Flask, client: FlaskClient
+) -> None:
+    user = make_user()
+    helper = app.test_client()
+    ask_for_reset(helper, user.email)
+    link = reset_link()
+    sign_in(client, user)
+    assert change_password(client, PASSWORD, NEW_PASSWORD).status_code == 302
+
+    assert helper.get(link).status_code == 404
+    token = csrf_from(helper.get("/sign-in").get_data(as_text=True))
+    late = helper.post(link, data={"password": "a password set too late", "csrf_token": token})
+    assert late.status_code == 404
+    assert sign_in_post(app.test_client(), user.email, NEW_PASSWORD).status_code == 302
+
+
+# --- remember-me ------------------------------------------------------------------------------
+
+
+def test_a_mentor_is_remembered_for_30_days(client: FlaskClient) -> None:
+    sign_in(client, make_user(), remember=True)
+    remembered = client.get_cookie("remember_token")
+    assert remembered is not None and remembered.expires is not None
+    lasts = remembered.expires - utcnow()
+    assert timedelta(days=29, hours=23) < lasts <= timedelta(days=30)
+
+
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_staff_are_never_remembered_even_when_they_tick_the_box(
+    app: Flask, client: FlaskClient, role: str
+) -> None:
+    user = make_user(role=role)
+    sign_in(client, user, remember=True)
+    assert client.get_cookie("remember_token") is None
+    assert client.get("/staff/").status_code == 200
+
+    assert change_password(client, PASSWORD, NEW_PASSWORD).status_code == 302
+    assert client.get_cookie("remember_token") is None
+    restarted = app.test_client()  # the browser was closed: no cookie carries the sign-in over
+    assert restarted.get("/staff/").status_code == 302
+
+
+def test_the_sign_in_page_says_staff_are_not_kept_signed_in(client: FlaskClient) -> None:
+    page = text_of(client.get("/sign-in"))
+    assert "Keep me signed in on this device for 30 days" in page
+    assert "Staff accounts are never kept signed in" in page
+
+
+def test_forgot_password_does_the_same_database_work_for_unknown_emails(
+    client: FlaskClient,
+) -> None:
+    """Known or not, a request is recorded and committed, so timing tells little."""
+    from app.models import AuditEvent
+
+    user = make_user()
+    ask_for_reset(client, user.email)
+    ask_for_reset(client, "nobody@example.org")
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "account.password_reset_requested")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [event.subject_user_id for event in events] == [user.id, None]
+    assert all(event.detail is None and event.target is None for event in events)
