@@ -47,6 +47,10 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Mentor Ready <no-reply@localhost>")
 
+    # Encrypts staff TOTP secrets; when empty, a key is derived from SECRET_KEY (changing either
+    # means every staff member enrols again after an administrator's reset).
+    SECOND_FACTOR_KEY = os.environ.get("SECOND_FACTOR_KEY", "")
+
     PASSWORD_RESET_HOURS = 1
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024

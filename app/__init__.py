@@ -197,6 +197,7 @@ def _configure_content(app: Flask) -> None:
 def _configure_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
+    from app.auth import second_factor_views  # noqa: F401 - attaches the second-factor routes
     from app.auth.views import bp as auth_bp
     from app.certificates.views import bp as certificates_bp
     from app.learn.views import bp as learn_bp
@@ -219,8 +220,10 @@ def _configure_blueprints(app: Flask) -> None:
 
 
 def _configure_security(app: Flask) -> None:
+    from app.access import enforce_staff_session
     from app.security import apply_security_headers
 
+    app.before_request(enforce_staff_session)
     app.after_request(apply_security_headers)
 
 

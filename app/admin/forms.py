@@ -34,3 +34,9 @@ class RoleForm(FlaskForm):
 
     role = RadioField("Role", choices=ROLE_CHOICES, validators=[InputRequired("Choose a role.")])
     submit = SubmitField("Change role")
+
+
+class ResetSecondFactorForm(FlaskForm):
+    """Remove a colleague's authenticator app; the CSRF token is the point."""
+
+    submit = SubmitField("Reset second factor")
