@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, session
 from flask_login import current_user
 
+from app.access import PENDING_KEY
 from app.extensions import db, login_manager
 
 CONTENT_SECURITY_POLICY = (
@@ -25,7 +26,8 @@ def apply_security_headers(response: Response) -> Response:
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
         )
-    if _signed_in():
+    if _signed_in() or PENDING_KEY in session:
+        # Signed in, or half-way with a second factor (an enrolment key is on the page).
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")  # keep any Vary the view set (Accept-Encoding, ...)
     return response

@@ -7,12 +7,17 @@ from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 
+def text_only(value: object) -> str:
+    """The typed text, trimmed; anything else posted (a file part, say) counts as nothing."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 class CodeForm(FlaskForm):
     """A code from the authenticator app, or a recovery code."""
 
     code = StringField(
         "Code",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[text_only],
         validators=[DataRequired("Enter the code."), Length(max=32, message="Codes are short.")],
         description="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
     )
@@ -24,7 +29,7 @@ class EnrolForm(FlaskForm):
 
     code = StringField(
         "Code from your app",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[text_only],
         validators=[DataRequired("Enter the code."), Length(max=32, message="Codes are short.")],
         description="After adding the account in your app, type the 6-digit code it shows.",
     )

@@ -57,6 +57,7 @@ def test_first_staff_sign_in_sets_up_the_app_before_any_staff_page(app, client) 
     page = client.get("/sign-in/set-up-app")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<svg" in html and "data:" not in html
+    assert page.headers["Cache-Control"] == "no-store"
     [key] = re.findall(r'id="second-factor-key">([A-Z2-7 ]+)<', html)
     secret = key.replace(" ", "")
     assert client.get("/sign-in/set-up-app").get_data(as_text=True).count(key) == 1  # same key
@@ -253,3 +254,17 @@ def test_resetting_a_mentor_or_nobody_is_404(app, client) -> None:
             client, f"/admin/accounts/{user_id}/second-factor/reset", page="/admin/accounts"
         )
         assert response.status_code == 404
+
+
+def test_a_file_posted_as_the_code_is_just_a_wrong_code(app, client) -> None:
+    import io
+
+    staff = make_user(role="staff")
+    password_step(client, staff)
+    token = csrf_from(client.get("/sign-in/code").get_data(as_text=True))
+    response = client.post(
+        "/sign-in/code",
+        data={"code": (io.BytesIO(b"123456"), "code.txt"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
