@@ -68,7 +68,24 @@ def test_rate_limits_fail_open_while_redis_is_down_and_recover(
         assert [wrong_sign_in(client) for _ in range(5)] == [422] * 5
         assert client.get("/verify/ABCD-EFGH-JKMN-PQRS").status_code == 404
         assert client.get("/api/v1/certificates/ABCD-EFGH-JKMN-PQRS").status_code == 404
-        assert client.get("/forgot-password").status_code == 200
+        token = csrf_from(client.get("/forgot-password").get_data(as_text=True))
+        forgot = client.post(
+            "/forgot-password", data={"email": "nobody@example.org", "csrf_token": token}
+        )
+        assert forgot.status_code == 302
+        newcomer = app.test_client()
+        token = csrf_from(newcomer.get("/register").get_data(as_text=True))
+        registered = newcomer.post(
+            "/register",
+            data={
+                "name": "Rae Redis",
+                "email": "rae@example.org",
+                "password": "a long enough passphrase for this",
+                "mentor_type": "community_volunteer",
+                "csrf_token": token,
+            },
+        )
+        assert registered.status_code == 302
     assert len(limiter_errors(caplog)) == 1
 
     redis_server.start()
