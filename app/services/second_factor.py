@@ -31,15 +31,15 @@ WRONG_CODE = (
 )
 
 
+def _derive(key_material: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        key_material.encode()
+    )
+
+
 def cipher(key_material: str) -> Fernet:
     """The cipher for TOTP secrets, keyed by HKDF-SHA256 from SECRET_KEY (or its own setting)."""
-    key = HKDF(
-        algorithm=hashes.SHA256(),
-        length=32,
-        salt=None,
-        info=b"mentor-ready staff second factor v1",
-    ).derive(key_material.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+    return Fernet(base64.urlsafe_b64encode(_derive(key_material, b"mentor-ready totp secret v1")))
 
 
 def _secret(factor: StaffSecondFactor, key_material: str) -> str:
@@ -138,18 +138,24 @@ def _normalise(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
-def _recovery_hash(code: str) -> str:
-    return hashlib.sha256(_normalise(code).encode()).hexdigest()
+def _recovery_hash(code: str, key_material: str) -> str:
+    # Keyed, so a copy of the database alone is not enough to search the codes offline.
+    key = _derive(key_material, b"mentor-ready recovery codes v1")
+    return hmac.new(key, _normalise(code).encode(), hashlib.sha256).hexdigest()
 
 
-def _new_recovery_codes(session: Session, user_id: int, now: datetime) -> list[str]:
+def _new_recovery_codes(
+    session: Session, user_id: int, key_material: str, now: datetime
+) -> list[str]:
     session.execute(sa.delete(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user_id))
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
         session.add(
-            StaffRecoveryCode(user_id=user_id, code_hash=_recovery_hash(raw), created_at=now)
+            StaffRecoveryCode(
+                user_id=user_id, code_hash=_recovery_hash(raw, key_material), created_at=now
+            )
         )
     return codes
 
@@ -169,7 +175,7 @@ def confirm_enrolment(
     factor.enrolled_at = now
     factor.last_used_step = step
     factor.failed_attempts = 0
-    codes = _new_recovery_codes(session, user_id, now)
+    codes = _new_recovery_codes(session, user_id, key_material, now)
     audit.record(
         session,
         "account.second_factor_enrolled",
@@ -195,8 +201,21 @@ def verify(
         step = _totp_step(_secret(factor, key_material), entered, factor.last_used_step, now)
         if step is None:
             raise _fail(session, factor, now)
-        factor.last_used_step = step
-        factor.failed_attempts = 0
+        # A conditional update, so two requests racing with one code cannot both sign in.
+        claimed = session.execute(
+            sa.update(StaffSecondFactor)
+            .where(
+                StaffSecondFactor.user_id == user_id,
+                sa.or_(
+                    StaffSecondFactor.last_used_step.is_(None),
+                    StaffSecondFactor.last_used_step < step,
+                ),
+            )
+            .values(last_used_step=step, failed_attempts=0)
+        )
+        if claimed.rowcount != 1:
+            session.rollback()
+            raise _fail(session, factor, now)
         session.commit()
         return "app"
     # A conditional update, so one recovery code cannot be used twice by two racing requests.
@@ -204,7 +223,7 @@ def verify(
         sa.update(StaffRecoveryCode)
         .where(
             StaffRecoveryCode.user_id == user_id,
-            StaffRecoveryCode.code_hash == _recovery_hash(entered),
+            StaffRecoveryCode.code_hash == _recovery_hash(entered, key_material),
             StaffRecoveryCode.used_at.is_(None),
         )
         .values(used_at=now)
