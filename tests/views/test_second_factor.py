@@ -268,3 +268,14 @@ def test_a_file_posted_as_the_code_is_just_a_wrong_code(app, client) -> None:
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
+
+
+def test_no_staff_or_admin_route_opens_between_the_password_and_the_code(app, client) -> None:
+    from tests.views.test_access_rules import routes
+
+    password_step(client, make_user(role="admin"))
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    for endpoint, method, url in routes(app, ("staff.", "admin.")):
+        response = client.open(url, method=method, data={"csrf_token": token})
+        assert response.status_code == 302, (endpoint, method, url, response.status_code)
+        assert response.location.startswith("/sign-in"), (endpoint, response.location)
