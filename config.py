@@ -31,8 +31,12 @@ class Config:
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'mentor_ready.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    SQLITE_BUSY_TIMEOUT = 10.0  # seconds
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: limits are not applied (fail open) and the error is logged once a minute.
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     PROGRAM_NAME = os.environ.get("PROGRAM_NAME", "Mentor Ready")
@@ -48,6 +52,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Mentor Ready <no-reply@localhost>")
+
+    # Encrypts staff TOTP secrets; when empty, a key is derived from SECRET_KEY (changing either
+    # means every staff member enrols again after an administrator's reset).
+    SECOND_FACTOR_KEY = os.environ.get("SECOND_FACTOR_KEY", "")
 
     PASSWORD_RESET_HOURS = 1
     MAX_CONTENT_LENGTH = 64 * 1024

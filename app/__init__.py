@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from app.content import ContentError, Course, load_course
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.logfilters import limit_logger
 from app.web import current_course
 from config import DEFAULT_SECRET_KEY, Config, config_from_environment
 
@@ -56,6 +57,11 @@ def _configure_settings(app: Flask, config: type[Config] | dict[str, Any] | None
             )
     if app.config.get("ENV_NAME") == "production":
         _warn_about_production_settings(app)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # A Redis host that does not answer costs each request a second at most, not a hang.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+        )
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -99,11 +105,10 @@ def _configure_logging(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL, foreign keys and a busy timeout, so several gunicorn workers can share one file."""
+    """WAL and foreign keys, so several gunicorn workers can share one file (busy timeout: below)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
@@ -114,6 +119,16 @@ def _configure_database(app: Flask) -> None:
         # psycopg 3 is the driver; plain postgresql:// URLs from hosting platforms just work.
         uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
         app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    if uri.startswith("postgresql"):
+        # A database host that does not answer gives a 503 after seconds, not a hung worker.
+        connect_args.setdefault("connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"])
+    elif uri.startswith("sqlite"):
+        # How long a writer waits for another's lock before the request fails with a 503.
+        connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT"])
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if uri.startswith("sqlite:///"):
         from pathlib import Path
 
@@ -136,6 +151,8 @@ def _configure_extensions(app: Flask) -> None:
     app.before_request(_allow_long_writing)
     csrf.init_app(app)
     limiter.init_app(app)
+    # With Redis down every request would log a traceback; once a minute tells the operator.
+    limit_logger("flask-limiter", 60)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."
@@ -199,6 +216,7 @@ def _configure_content(app: Flask) -> None:
 def _configure_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
+    from app.auth import second_factor_views  # noqa: F401 - attaches the second-factor routes
     from app.auth.views import bp as auth_bp
     from app.certificates.views import bp as certificates_bp
     from app.learn.views import bp as learn_bp
@@ -221,8 +239,10 @@ def _configure_blueprints(app: Flask) -> None:
 
 
 def _configure_security(app: Flask) -> None:
+    from app.access import enforce_staff_session
     from app.security import apply_security_headers
 
+    app.before_request(enforce_staff_session)
     app.after_request(apply_security_headers)
 
 

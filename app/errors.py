@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+import sqlalchemy as sa
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 MESSAGES = {
     400: (
@@ -22,7 +23,17 @@ MESSAGES = {
         "Something went wrong on our side",
         "It is not your fault. Please try again in a moment.",
     ),
+    503: (
+        "The site is briefly unavailable",
+        "Nothing you entered was saved. Please try again in a minute.",
+    ),
 }
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(error: sa.exc.DBAPIError) -> bool:
+    """Whether a database error means "not reachable or busy now", not a bug in a query."""
+    return isinstance(error, sa.exc.OperationalError) or bool(error.connection_invalidated)
 
 
 def _wants_json() -> bool:
@@ -56,6 +67,28 @@ def register_error_handlers(app: Flask) -> None:
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def database_error(error: Exception) -> Response:
+        """Database down, or SQLite's writer lock held past the busy timeout: 503, rolled back."""
+        if isinstance(error, sa.exc.DBAPIError) and not database_unavailable(error):
+            return make_response(unexpected_error(error))
+        app.logger.error(
+            "Database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            str(getattr(error, "orig", None) or error).strip().splitlines()[0],
+        )
+        try:
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError:
+            db.session.invalidate()
+        # The page and its headers must not ask the database who is signed in.
+        g._login_user = login_manager.anonymous_user()
+        response = make_response(_render(ServiceUnavailable.code))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(Exception)

@@ -267,7 +267,7 @@ class Certificate(db.Model):
     course_title: Mapped[str] = mapped_column(sa.String(200))
     course_version: Mapped[str] = mapped_column(sa.String(50))
     # The modules this certificate certifies (slugs): it counts only for a path they cover.
-    modules: Mapped[list[str]] = mapped_column(sa.JSON)
+    modules: Mapped[list[str]] = mapped_column(sa.JSON, server_default=sa.text("'[]'"))
 
     user: Mapped[User] = relationship()
     actions: Mapped[list[CertificateAction]] = relationship(
@@ -413,3 +413,33 @@ class SelfCarePlan(db.Model):
     commitments: Mapped[str] = mapped_column(sa.Text, default="")
     check_in: Mapped[str] = mapped_column(sa.Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffSecondFactor(db.Model):
+    """A staff member's authenticator app (TOTP); enrolled once the first code is confirmed."""
+
+    __tablename__ = "staff_second_factor"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), primary_key=True)
+    # Encrypted with a key derived from SECRET_KEY: a leaked database does not leak the secrets.
+    secret_encrypted: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second time step of the last accepted code: that code and older ones never work again.
+    last_used_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    failed_attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class StaffRecoveryCode(db.Model):
+    """One single-use recovery code, stored only as a hash."""
+
+    __tablename__ = "staff_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

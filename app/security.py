@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app
+import sqlalchemy as sa
+from flask import Response, current_app, g, session
 from flask_login import current_user
+
+from app.access import PENDING_KEY
+from app.extensions import db, login_manager
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -22,7 +26,19 @@ def apply_security_headers(response: Response) -> Response:
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
         )
-    if current_user and current_user.is_authenticated:
+    if _signed_in() or PENDING_KEY in session:
+        # Signed in, or half-way with a second factor (an enrolment key is on the page).
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")  # keep any Vary the view set (Accept-Encoding, ...)
     return response
+
+
+def _signed_in() -> bool:
+    """Whether the response belongs to a signed-in person; when the database cannot say, assume so."""
+    try:
+        return bool(current_user and current_user.is_authenticated)
+    except sa.exc.SQLAlchemyError:
+        # A static file asked for while the database is down: headers still go out, uncached.
+        db.session.rollback()
+        g._login_user = login_manager.anonymous_user()
+        return "_user_id" in session

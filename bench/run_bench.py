@@ -25,6 +25,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import pyotp
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -73,11 +75,26 @@ class Client:
     def sign_in(self, email: str, password: str) -> None:
         _, _, page = self.request("GET", "/sign-in")
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        status, _, _ = self.request(
+        status, headers, _ = self.request(
             "POST", "/sign-in", {"email": email, "password": password, "csrf_token": token}
         )
         if status != 302:
             raise SystemExit(f"could not sign in as {email} (status {status})")
+        if headers.get("Location", "").endswith("/sign-in/code"):
+            self.set_up_authenticator(token)
+
+    def set_up_authenticator(self, token: str) -> None:
+        """Staff in a fresh database set up their second factor at the first sign-in."""
+        _, _, page = self.request("GET", "/sign-in/set-up-app")
+        key = re.search(r'id="second-factor-key">([A-Z2-7 ]+)<', page)
+        if key is None:
+            raise SystemExit("the staff account has a second factor already; use a fresh database")
+        code = pyotp.TOTP(key.group(1).replace(" ", "")).now()
+        status, _, _ = self.request(
+            "POST", "/sign-in/set-up-app", {"code": code, "csrf_token": token}
+        )
+        if status != 200:
+            raise SystemExit(f"could not set up the second factor (status {status})")
 
 
 def load(

@@ -40,3 +40,9 @@ class ResendInvitationForm(FlaskForm):
     """Send a pending invitation again."""
 
     submit = SubmitField("Send the invitation again")
+
+
+class ResetSecondFactorForm(FlaskForm):
+    """Remove a colleague's authenticator app; the CSRF token is the point."""
+
+    submit = SubmitField("Reset second factor")

@@ -6,10 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.access import admin_required
-from app.admin.forms import InviteStaffForm, ResendInvitationForm, RoleForm
+from app.access import admin_required, recent_password_required
+from app.admin.forms import InviteStaffForm, ResendInvitationForm, ResetSecondFactorForm, RoleForm
 from app.extensions import db
-from app.services import staff_accounts
+from app.services import second_factor, staff_accounts
 from app.services.errors import DomainError, NotFound
 from app.web import attach_error, site
 
@@ -61,6 +61,7 @@ def accounts() -> ResponseReturnValue:
 
 @bp.post("/accounts/<int:user_id>/role")
 @admin_required
+@recent_password_required()
 def change_role(user_id: int) -> ResponseReturnValue:
     """Make a staff member an administrator, or the reverse."""
     form = RoleForm()
@@ -95,6 +96,28 @@ def resend_invitation(user_id: int) -> ResponseReturnValue:
     else:
         flash(
             f"A new invitation is on its way to {user.name}; the earlier link no longer works.",
+            "success",
+        )
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.post("/accounts/<int:user_id>/second-factor/reset")
+@admin_required
+@recent_password_required()
+def reset_second_factor(user_id: int) -> ResponseReturnValue:
+    """Remove a colleague's authenticator app (a lost phone); they set one up at next sign-in."""
+    if not ResetSecondFactorForm().validate_on_submit():
+        abort(400)
+    try:
+        user = second_factor.reset(db.session, current_user, user_id)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(f"{error.message} Nothing was changed.", "error")
+    else:
+        flash(
+            f"{user.name}'s second factor is reset and they are signed out. At their next "
+            "sign-in they set up an authenticator app again.",
             "success",
         )
     return redirect(url_for("admin.accounts"))

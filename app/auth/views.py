@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
 
+from app.access import begin_second_factor, end_staff_session
 from app.auth.forms import (
     ChangePasswordForm,
     ConfirmEmailForm,
@@ -123,6 +124,10 @@ def sign_in() -> ResponseReturnValue:
         else:
             if user is None:
                 form.form_errors.append(SIGN_IN_FAILED)
+            elif user.is_staff:
+                # Staff are not signed in until the second factor: no staff page before it.
+                begin_second_factor(user, next_url)
+                return redirect(url_for("auth.second_factor_code"))
             else:
                 remember = bool(form.remember.data) and accounts.may_be_remembered(user)
                 login_user(user, remember=remember)
@@ -145,6 +150,7 @@ def sign_out() -> ResponseReturnValue:
     if form.validate_on_submit() and current_user.is_authenticated:
         accounts.end_all_sessions(db.session, current_user.id)
     logout_user()
+    end_staff_session()
     flash("You are signed out on every device.", "info")
     return redirect(url_for("public.index"))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -31,10 +31,13 @@ def index() -> ResponseReturnValue:
 @bp.get("/healthz")
 @limiter.exempt
 def healthz() -> ResponseReturnValue:
-    """200 when the database answers, 503 otherwise."""
+    """503 when the database does not answer; 200 "degraded" when only rate limits are off."""
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
-        return jsonify(status="unavailable"), 503
+        return jsonify(status="unavailable", database="unavailable"), 503
+    if current_app.config["RATELIMIT_ENABLED"] and not limiter.storage.check():
+        # Pages still work (rate limits fail open), so the load balancer should keep this host.
+        return jsonify(status="degraded", database="ok", rate_limits="unavailable")
     return jsonify(status="ok")

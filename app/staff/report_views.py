@@ -6,7 +6,7 @@ from flask import Response, abort, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.access import staff_required
+from app.access import recent_password_required, staff_required
 from app.extensions import db
 from app.models import utcnow
 from app.services import audit, reports
@@ -56,6 +56,7 @@ def reports_page() -> ResponseReturnValue:
 
 @bp.get("/reports/<name>.csv")
 @staff_required
+@recent_password_required()
 def report_csv(name: str) -> ResponseReturnValue:
     """One report as streamed CSV; every export is written to the audit log first."""
     export = reports.EXPORTS.get(name)

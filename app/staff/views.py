@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.access import staff_required
+from app.access import recent_password_required, staff_required
 from app.extensions import db
 from app.models import Certificate, User
 from app.services import audit, certificates, matching, mentors, roster, screening, staff_accounts
@@ -125,6 +125,7 @@ def roster_list() -> ResponseReturnValue:
 
 @bp.get("/mentors.csv")
 @staff_required
+@recent_password_required()
 def roster_csv() -> ResponseReturnValue:
     """The roster with the current filters as CSV, streamed."""
     filters, problems = roster.parse_filters(request.args)
@@ -251,6 +252,7 @@ def change_type(mentor_id: int) -> ResponseReturnValue:
 
 @bp.post("/accounts/<int:user_id>/<action>")
 @staff_required
+@recent_password_required(when=lambda action, **_: action == "deactivate")
 def account_action(user_id: int, action: str) -> ResponseReturnValue:
     """Deactivate or reactivate an account (staff accounts need an administrator)."""
     perform = {
@@ -314,6 +316,7 @@ def record_screening(mentor_id: int) -> ResponseReturnValue:
 
 @bp.post("/certificates/<int:certificate_id>/<action>")
 @staff_required
+@recent_password_required(when=lambda action, **_: action == "revoke")
 def certificate_action(certificate_id: int, action: str) -> ResponseReturnValue:
     """Suspend, lift or revoke a certificate; the reason is required and kept."""
     if action not in CERTIFICATE_ACTIONS:
@@ -339,6 +342,7 @@ def certificate_action(certificate_id: int, action: str) -> ResponseReturnValue:
 
 @bp.post("/mentors/<int:mentor_id>/reenable")
 @staff_required
+@recent_password_required()
 def reenable(mentor_id: int) -> ResponseReturnValue:
     """Let a revoked mentor earn a new certificate; the reason is required and kept."""
     form = CertificateActionForm()

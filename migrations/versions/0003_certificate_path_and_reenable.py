@@ -5,7 +5,7 @@ Revises: 0002
 Create Date: 2026-11-30 10:30:00
 
 """
-from alembic import op
+from alembic import context, op
 import sqlalchemy as sa
 
 
@@ -16,9 +16,35 @@ branch_labels = None
 depends_on = None
 
 
+def _refuse_data_loss(tables):
+    """Stop a downgrade that would drop rows, unless run with `-x allow_data_loss=true`."""
+    allowed = context.get_x_argument(as_dictionary=True).get("allow_data_loss", "")
+    if allowed.strip().lower() in ("true", "1", "yes"):
+        return
+    if context.is_offline_mode():
+        holding = list(tables)  # no database to look at: assume the worst
+    else:
+        bind = op.get_bind()
+        holding = [
+            table
+            for table in tables
+            if bind.execute(sa.text(f"SELECT 1 FROM {table} LIMIT 1")).first() is not None
+        ]
+    if holding:
+        raise RuntimeError(
+            f"Downgrading past revision {revision} would delete the rows in: "
+            f"{', '.join(holding)}. Back up the database first, then run "
+            "'flask db downgrade -x allow_data_loss=true ...' to go ahead."
+        )
+
+
 def upgrade():
-    with op.batch_alter_table('certificate', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('modules', sa.JSON(), nullable=True))
+    # Added in place with a default, never by copying the table: on SQLite a copy would drop the
+    # table that certificate actions point at.
+    op.add_column(
+        'certificate',
+        sa.Column('modules', sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
+    )
 
     # A certificate issued before this revision certified the quizzes its holder had passed by
     # the time it was issued.
@@ -58,9 +84,6 @@ def upgrade():
             .values(modules=sorted(slugs))
         )
 
-    with op.batch_alter_table('certificate', schema=None) as batch_op:
-        batch_op.alter_column('modules', existing_type=sa.JSON(), nullable=False)
-
     with op.batch_alter_table('certificate_action', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_certificate_action_action'), type_='check')
         batch_op.create_check_constraint(
@@ -70,20 +93,15 @@ def upgrade():
 
 
 def downgrade():
-    # Re-enabling is recorded with its own action; a downgrade cannot express it.
-    connection = op.get_bind()
-    count = connection.execute(
-        sa.text("SELECT count(*) FROM certificate_action WHERE action = 'reenable'")
-    ).scalar()
-    if count:
-        raise RuntimeError(
-            f"{count} re-enable action(s) are recorded; downgrading would lose them."
-        )
+    # The modules each certificate certifies, and every re-enable decision, have no place in the
+    # older schema.
+    _refuse_data_loss(('certificate',))
+    op.execute("DELETE FROM certificate_action WHERE action = 'reenable'")
     with op.batch_alter_table('certificate_action', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_certificate_action_action'), type_='check')
         batch_op.create_check_constraint(
             op.f('ck_certificate_action_action'), "action IN ('suspend', 'lift', 'revoke')"
         )
 
-    with op.batch_alter_table('certificate', schema=None) as batch_op:
-        batch_op.drop_column('modules')
+    # In place (SQLite 3.35+ and PostgreSQL alike), for the same reason as the upgrade.
+    op.execute('ALTER TABLE certificate DROP COLUMN modules')

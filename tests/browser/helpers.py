@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pyotp
 import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
@@ -67,12 +69,45 @@ def register(
     expect(page.get_by_role("heading", name="My training")).to_be_visible()
 
 
+# Authenticator secrets of staff who enrolled through the browser in this run, by email, and the
+# last time step each has used (a code works once).
+AUTHENTICATORS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
+
+
 def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the form."""
+    """Sign in through the form; staff set up or use their authenticator app as a person would."""
     page.goto(base + "/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if page.get_by_role("heading", name="Set up your authenticator app").count():
+        set_up_authenticator(page, email)
+    elif page.get_by_role("heading", name="Enter your code").count():
+        page.get_by_label("Code").fill(authenticator_code(email))
+        page.get_by_role("button", name="Continue").click()
+
+
+def set_up_authenticator(page: Page, email: str) -> list[str]:
+    """On the enrolment page: read the key (as a person would type it), confirm a code, and
+    return the recovery codes shown once."""
+    expect(page.locator("svg").first).to_be_visible()  # the QR code
+    AUTHENTICATORS[email] = page.locator("#second-factor-key").inner_text().replace(" ", "")
+    page.get_by_label("Code from your app").fill(authenticator_code(email))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    codes = page.locator(".recovery-codes code").all_inner_texts()
+    page.get_by_role("link", name="I have saved them: continue").click()
+    return codes
+
+
+def authenticator_code(email: str) -> str:
+    """What the authenticator app shows now (a later step when this one was used)."""
+    totp = pyotp.TOTP(AUTHENTICATORS[email])
+    step = max(int(time.time()) // 30, _LAST_STEP.get(email, -1) + 1)
+    _LAST_STEP[email] = step
+    return totp.at(step * 30)
 
 
 def question_on_page(group_text: str, course: Course, slug: str) -> Question:
