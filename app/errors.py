@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
+from app.input_checks import RefusedInput
 
 MESSAGES = {
     400: (
@@ -48,6 +49,10 @@ def register_error_handlers(app: Flask) -> None:
             "The form was missing its security token or it had expired. "
             "Please reload the page and submit the form again.",
         )
+
+    @app.errorhandler(RefusedInput)
+    def refused_input(error: RefusedInput) -> tuple[object, int]:
+        return _render(400, error.description)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
