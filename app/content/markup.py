@@ -89,6 +89,11 @@ def render(text: str, first_line: int = 1, inline: bool = False) -> Rendered:
     return Rendered(cleaned, getattr(converter, "toc_tokens", []), problems)
 
 
+def plain_text(fragment: str) -> str:
+    """The text of an HTML fragment: tags dropped, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(nh3.clean(fragment, tags=set())).split())
+
+
 def _one_paragraph(fragment: str) -> bool:
     return fragment.startswith("<p>") and fragment.endswith("</p>") and fragment.count("<p>") == 1
 

@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from app.content.markup import plain_text
 from app.content.model import Course
 from app.content.question_types import question_type
 from app.models import Certificate, QuizAttempt, User
@@ -294,8 +294,7 @@ def question_stats(
                     quiz_slug=module.slug,
                     quiz_title=quiz.title,
                     question_id=question.id,
-                    # Only stripped to plain text, never output as markup.
-                    prompt=Markup(question.prompt_html).striptags(),  # noqa: S704
+                    prompt=plain_text(question.prompt_html),
                     shown=shown.get(key, 0),
                     correct=correct.get(key, 0),
                 )
