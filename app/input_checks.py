@@ -69,6 +69,11 @@ def refuse_unusable_input() -> None:
         raise RefusedInput(
             "This form does not take files. Please type your answers in the form and send it again."
         )
+    if None in request.form:
+        # Werkzeug keeps a multipart part whose header it cannot read under no name.
+        raise RefusedInput(
+            "Part of the form could not be read. Please reload the page and try again."
+        )
     if _has_nul(request.form.items(multi=True)):
         raise _nul_refusal()
 

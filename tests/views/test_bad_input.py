@@ -139,6 +139,12 @@ def test_a_file_part_is_a_400_that_says_forms_take_no_files(app, client, path, f
     assert rows(User) == 0
 
 
+def test_a_multipart_part_without_a_readable_name_is_a_400(app, client) -> None:
+    for value in ((io.BytesIO(b"x"), "upload.txt"), "text"):
+        response = client.post("/sign-in", data={"\r": value}, content_type="multipart/form-data")
+        assert_site_error_page(response, 400)
+
+
 # Ids beyond what a column holds ------------------------------------------------------------------
 
 
