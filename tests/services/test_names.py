@@ -7,10 +7,12 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
+from app.services import certificates
 from app.services.accounts import normalise_name
 from app.services.errors import DomainError
 from app.services.text import has_invisible, without_invisible
 from tests.factories import make_user, post_form, sign_in
+from tests.services.test_certificates import certify
 
 HIDDEN = [
     *map(chr, range(0x202A, 0x202F)),  # embeddings, overrides, pop
@@ -27,6 +29,11 @@ HIDDEN = [
     "\u180e",
     "\x07",  # soft hyphen, Mongolian vowel separator, a control
 ]
+
+
+@pytest.fixture
+def app_config(fixture_app_config):
+    return fixture_app_config
 
 
 @pytest.mark.parametrize("char", HIDDEN)
@@ -91,3 +98,10 @@ def test_the_command_line_stores_names_without_hidden_characters(app, runner) ->
     assert db.session.scalar(sa.select(User.name).where(User.email == "cli@example.org")) == (
         "Cli Person"
     )
+
+
+def test_a_verifier_typing_hidden_characters_still_gets_the_right_answer(app) -> None:
+    certificate = certify(make_user(name="Rosa Delgado"))
+    code = certificate.code
+    assert certificates.name_matches(db.session, code, "Rosa\u200b Del\u2060gado") is True
+    assert certificates.name_matches(db.session, code, "\u202eodagleD asoR") is False
