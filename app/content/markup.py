@@ -39,6 +39,8 @@ REFUSED_SCHEMES = ("javascript:", "data:", "vbscript:")
 _ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _URL_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*"([^"]*)\"""")
 _INVISIBLE_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
+_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
+_ATTRIBUTE = re.compile(r"""([^\s"'=/>]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?""")
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,41 @@ def render(text: str, first_line: int = 1, inline: bool = False) -> Rendered:
                     f"'{scheme}:' links are not allowed; link to a web page (https://...) instead",
                 )
             )
+    if not problems:  # raw HTML already explains any tag or attribute it brought
+        problems.extend(_outside_allow_list(raw_html, lines, first_line))
     cleaned = sanitise(raw_html)
     if inline and _one_paragraph(cleaned):
         cleaned = cleaned[3:-4]
     return Rendered(cleaned, getattr(converter, "toc_tokens", []), problems)
+
+
+def _outside_allow_list(raw_html: str, lines: list[str], first_line: int) -> list[MarkupProblem]:
+    """Tags and attributes Markdown produced that the sanitiser would drop (images, `{: onclick}`)."""
+    problems = []
+    for tag, attributes in _TAG.findall(raw_html):
+        if tag not in ALLOWED_TAGS:
+            needle = "![" if tag == "img" else tag
+            what = "images are" if tag == "img" else f"<{tag}> is"
+            problems.append(
+                MarkupProblem(
+                    _line_of(lines, needle, first_line), f"{what} not supported in content"
+                )
+            )
+            continue
+        for name in _ATTRIBUTE.findall(attributes):
+            # Column alignment from the tables extension is inline style, which the CSP blocks.
+            if name in ALLOWED_ATTRIBUTES.get(tag, set()) or (
+                tag in ("th", "td") and name == "style"
+            ):
+                continue
+            problems.append(
+                MarkupProblem(
+                    _line_of(lines, name, first_line),
+                    f"the attribute '{name}' is not allowed on <{tag}> (attribute lists may set "
+                    "an id, a class on notes, or tabindex on headings)",
+                )
+            )
+    return problems
 
 
 def plain_text(fragment: str) -> str:

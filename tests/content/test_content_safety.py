@@ -146,10 +146,30 @@ def test_html_and_script_links_in_quiz_texts_are_refused_at_their_key(course_dir
     assert any(p.startswith("alpha.yaml:25: raw HTML") for p in problems)
 
 
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        (
+            '## Danger {: onclick="alert(1)" }',
+            "alpha.md:22: the attribute 'onclick' is not allowed",
+        ),
+        ("A [link](https://example.org){: onmouseover=x }", "alpha.md:22: the attribute"),
+        ("![a photo](https://example.org/p.png)", "alpha.md:22: images are not supported"),
+    ],
+)
+def test_what_the_sanitiser_would_drop_is_named_by_the_checker(
+    course_dir: Path, markdown: str, expected: str
+) -> None:
+    edit(course_dir / "modules/alpha.md", "More alpha text.", f"More alpha text.\n\n{markdown}")
+    problems = problems_in(course_dir)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
 def test_markdown_links_entities_and_angle_brackets_in_text_are_fine(course_dir: Path) -> None:
     text = (
         "Call [the hotline](tel:18883737888), see <https://example.org/help>, write to "
-        "<help@example.org> or [the guide](#first-section). Fewer than 3 < 5 &amp; AT&T."
+        "<help@example.org> or [the guide](#first-section 'Title = first'). Fewer than 3 < 5 "
+        "&amp; AT&T.\n\n| Left | Right |\n| :--- | ---: |\n| a | b |\n\n!!! tip\n    Rest.\n"
     )
     edit(course_dir / "modules/alpha.md", "More alpha text.", text)
     assert problems_in(course_dir) == []
