@@ -92,6 +92,42 @@ class YamlSyntaxError(ValueError):
         return cls(line, message, more)
 
 
+MAX_FLOW_DEPTH = 50
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """The line where [ and { nest deeper than MAX_FLOW_DEPTH, skipping quotes and comments."""
+    # PyYAML's scanner takes time that grows with the square of the nesting depth (20,000
+    # levels take most of a minute), so depth is measured first, in one pass over the text.
+    depth, line, quote, previous = 0, 1, "", "\n"
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        if char == "\n":
+            line += 1
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"" and previous in " \t\n[{,:-?":
+            quote = char
+        elif char == "#" and previous in " \t\n":
+            index = text.find("\n", index)
+            if index < 0:
+                break
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        previous = char
+        index += 1
+    return None
+
+
 def _anchors_and_aliases(text: str) -> list[tuple[int, str]]:
     """Where anchors (&name) and aliases (*name) are; found from parser events, never expanded."""
     # A few nested aliases expand to billions of nodes ("billion laughs"), so they are refused
@@ -113,6 +149,11 @@ def _anchors_and_aliases(text: str) -> list[tuple[int, str]]:
 def load_yaml(text: str, first_line: int = 1) -> Any:
     """Parse YAML text, numbering lines from `first_line` (for front matter inside a file)."""
     offset = first_line - 1
+    deep = _flow_too_deep(text)
+    if deep is not None:
+        raise YamlSyntaxError(
+            deep + offset, f"lists or mappings nested more than {MAX_FLOW_DEPTH} levels deep"
+        )
     try:
         refused = _anchors_and_aliases(text)
         if refused:
@@ -129,6 +170,10 @@ def load_yaml(text: str, first_line: int = 1) -> Any:
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from error
     except yaml.YAMLError as error:
         raise YamlSyntaxError(first_line, f"invalid YAML: {error}") from error
+    except RecursionError:
+        raise YamlSyntaxError(
+            first_line, "invalid YAML: lists or mappings nested too deeply"
+        ) from None
     if loader.loose_booleans:
         raise YamlSyntaxError.from_problems(
             [

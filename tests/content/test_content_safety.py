@@ -67,6 +67,19 @@ def test_a_file_over_one_megabyte_is_refused_before_it_is_read(course_dir: Path)
     assert any(p.startswith("gamma.md:1: the file is") and "limited to" in p for p in problems)
 
 
+def test_deeply_nested_yaml_is_refused_at_once(course_dir: Path) -> None:
+    edit(course_dir / "quizzes/gamma.yaml", "draw:", "deep: " + "[" * 200_000 + "\ndraw:")
+    balanced = "  - [a, {b: '[[[', c: \"{{\"}]  # [[[\n"
+    edit(course_dir / "quizzes/beta.yaml", "draw:", "deep:\n" + balanced * 60 + "draw:")
+    edit(course_dir / "modules/beta.md", "title:", "deep: " + "{a: " * 60 + "\ntitle:")
+    started = time.monotonic()
+    problems = problems_in(course_dir)
+    assert time.monotonic() - started < 5
+    assert any(p.startswith("gamma.yaml:") and "nested more than 50 levels" in p for p in problems)
+    assert any(p.startswith("beta.md:2:") and "nested more than 50 levels" in p for p in problems)
+    assert not any(p.startswith("beta.yaml:") and "nested" in p for p in problems), problems
+
+
 @pytest.mark.parametrize("word", ["yes", "no", "on", "off", "Yes", "NO", "y", "n"])
 def test_yes_no_on_off_are_not_taken_for_booleans(course_dir: Path, word: str) -> None:
     edit(
