@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Flask, current_app, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
@@ -86,8 +88,8 @@ def _count(fields: MultiDict) -> int:
     return sum(len(values) for values in fields.listvalues())
 
 
-def _has_nul(items: object) -> bool:
-    return any("\x00" in key or "\x00" in value for key, value in items)  # type: ignore[attr-defined]
+def _has_nul(items: Iterable[tuple[str, str]]) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in items)
 
 
 def _nul_refusal() -> RefusedInput:
