@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export FLASK_APP := app
 
-.PHONY: run test test-fast lint format install browser-deps bench clean
+.PHONY: run test test-fast lint scan format install browser-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## test: install test tools and Debian's chromium, then run the suite on SQLite and PostgreSQL
-test: $(VENV)/.installed-test browser-deps
+test: $(VENV)/.installed-test browser-deps scan
 	$(BIN)/ruff check .
 	$(BIN)/flask content check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -60,6 +60,11 @@ browser-deps:
 ## bench: gunicorn under load from a second process on 127.0.0.1; ratios against /healthz
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+## scan: bandit on app/ (fails on medium severity or worse), then pip-audit when an advisory service answers
+scan: $(VENV)/.installed-test
+	$(BIN)/bandit --quiet --recursive app --severity-level medium
+	$(BIN)/python tools/audit_dependencies.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

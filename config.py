@@ -8,6 +8,33 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+MIN_SECRET_CHARACTERS = 8
+
+
+def secret_key_problem(secret: str | None) -> str | None:
+    """Why `secret` is not fit to sign production sessions, or None when it is."""
+    advice = "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+    if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+        return (
+            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            + advice
+        )
+    # 40 times "a" or "changeme" repeated is long but guessable. The threshold is 8 different
+    # characters, not 16: a random 32-digit hex key has fewer than 16 about once in four tries.
+    if len(set(secret)) < MIN_SECRET_CHARACTERS or _repeats_a_block(secret):
+        return (
+            f"SECRET_KEY has too little variety (fewer than {MIN_SECRET_CHARACTERS} different "
+            "characters, or a short part repeated); use a random value " + advice
+        )
+    return None
+
+
+def _repeats_a_block(text: str) -> bool:
+    """Whether `text` is a block of at most half its length written again and again."""
+    return any(
+        text == (text[:size] * (len(text) // size + 1))[: len(text)]
+        for size in range(1, len(text) // 2 + 1)
+    )
 
 
 def _env_int(name: str, default: int) -> int:
@@ -60,6 +87,8 @@ class Config:
     PASSWORD_RESET_HOURS = 1
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
+    # Fields per request, URL-encoded or multipart (a quiz of 8 questions posts a few dozen).
+    MAX_FORM_PARTS = 500
     WTF_CSRF_TIME_LIMIT = (
         None  # the token lives as long as the session, so slow readers are not punished
     )
@@ -85,6 +114,10 @@ class Config:
     CERTIFICATE_PUBLIC_NAME = os.environ.get("CERTIFICATE_PUBLIC_NAME", "initial")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
+    # Youth codes: the program's format (a regular expression on the code in capitals) and an
+    # example shown to staff. Dates, phone numbers and name-like words are refused whatever it is.
+    YOUTH_CODE_PATTERN = os.environ.get("YOUTH_CODE_PATTERN", r"^[A-Z]{1,4}-[0-9]{1,6}$")
+    YOUTH_CODE_EXAMPLE = os.environ.get("YOUTH_CODE_EXAMPLE", "YTH-1234")
 
 
 class DevelopmentConfig(Config):

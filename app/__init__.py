@@ -10,11 +10,12 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app import input_checks
 from app.content import ContentError, Course, load_course
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.logfilters import limit_logger
 from app.web import current_course
-from config import DEFAULT_SECRET_KEY, Config, config_from_environment
+from config import Config, config_from_environment, secret_key_problem
 
 __all__ = ["create_app", "current_course"]
 
@@ -49,12 +50,10 @@ def _configure_settings(app: Flask, config: type[Config] | dict[str, Any] | None
     else:
         app.config.from_object(config)
     if app.config.get("ENV_NAME") == "production":
-        secret = app.config.get("SECRET_KEY")
-        if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 32:
-            raise StartupError(
-                "SECRET_KEY must be set to a random value of at least 32 characters in production "
-                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
-            )
+        problem = secret_key_problem(app.config.get("SECRET_KEY"))
+        if problem:
+            raise StartupError(problem)
+    _check_youth_code_settings(app)
     if app.config.get("ENV_NAME") == "production":
         _warn_about_production_settings(app)
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
@@ -74,6 +73,24 @@ def _configure_settings(app: Flask, config: type[Config] | dict[str, Any] | None
         app.config["ARGON2_MEMORY_COST"],
         app.config["ARGON2_PARALLELISM"],
     )
+
+
+def _check_youth_code_settings(app: Flask) -> None:
+    """A youth-code pattern that does not compile, or refuses its own example, stops the start."""
+    import re
+
+    from app.services.matching import youth_code_problem
+
+    pattern, example = app.config["YOUTH_CODE_PATTERN"], app.config["YOUTH_CODE_EXAMPLE"]
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise StartupError(
+            f"YOUTH_CODE_PATTERN is not a valid regular expression: {error}."
+        ) from None
+    problem = youth_code_problem(example, pattern)
+    if problem:
+        raise StartupError(f"YOUTH_CODE_EXAMPLE {example!r} is refused: it {problem}")
 
 
 def _warn_about_production_settings(app: Flask) -> None:
@@ -147,8 +164,10 @@ def _configure_extensions(app: Flask) -> None:
         compare_type=True,
         render_item=render_migration_item,
     )
-    # Registered before CSRFProtect, whose check reads the form: writing pages may post more.
+    # Registered before CSRFProtect, whose check reads the form: writing pages may post more,
+    # and unusable input (NULs, files, too many fields) is refused with its own message.
     app.before_request(_allow_long_writing)
+    input_checks.install(app)
     csrf.init_app(app)
     limiter.init_app(app)
     # With Redis down every request would log a traceback; once a minute tells the operator.

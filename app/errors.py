@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.extensions import db, login_manager
+from app.input_checks import RefusedInput
 
 MESSAGES = {
     400: (
@@ -59,6 +60,10 @@ def register_error_handlers(app: Flask) -> None:
             "The form was missing its security token or it had expired. "
             "Please reload the page and submit the form again.",
         )
+
+    @app.errorhandler(RefusedInput)
+    def refused_input(error: RefusedInput) -> tuple[object, int]:
+        return _render(400, error.description)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -39,6 +39,19 @@ def test_production_refuses_to_start_without_a_real_secret_key(secret_key: str |
     assert secret_key is None or not secret_key or secret_key not in message
 
 
+@pytest.mark.parametrize(
+    "secret_key",
+    ["a" * 40, "abcdefg" * 5 + "ab" + "a" * 10, "0123456789abcdef" * 4, "changeme" * 5],
+    ids=["one-character", "seven-characters", "a-repeated-hex-run", "a-repeated-word"],
+)
+def test_production_refuses_a_long_secret_key_with_little_variety(secret_key: str) -> None:
+    with pytest.raises(StartupError) as raised:
+        create_app(production_settings(SECRET_KEY=secret_key))
+    message = str(raised.value)
+    assert "SECRET_KEY" in message and "too little variety" in message
+    assert secret_key not in message
+
+
 def test_production_starts_with_a_long_random_secret_key(database_url: str) -> None:
     app = create_app(
         production_settings(SECRET_KEY=secrets.token_hex(32), SQLALCHEMY_DATABASE_URI=database_url)
@@ -109,7 +122,11 @@ def test_production_sends_hsts_and_trusts_only_the_configured_proxies(database_u
     settings = type(
         "Prod",
         (config.ProductionConfig,),
-        {"SECRET_KEY": "p" * 40, "SQLALCHEMY_DATABASE_URI": database_url, "PROXY_COUNT": 1},
+        {
+            "SECRET_KEY": secrets.token_hex(32),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "PROXY_COUNT": 1,
+        },
     )
     app = create_app(settings)
     seen = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -29,7 +31,7 @@ def test_demo_seed_refuses_a_production_database(database_url: str) -> None:
     settings = type(
         "Prod",
         (config.ProductionConfig,),
-        {"SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": database_url},
+        {"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": database_url},
     )
     app: Flask = create_app(settings)
     result = app.test_cli_runner().invoke(args=["demo", "seed"])

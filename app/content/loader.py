@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import markdown
-
+from app.content.markup import render
 from app.content.model import (
     MENTOR_TYPES,
     Course,
@@ -27,7 +26,8 @@ from app.content.yamlpos import LineDict, LineList, YamlSyntaxError, load_yaml
 COURSE_FILE = "course.yaml"
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-MARKDOWN_EXTENSIONS = ["toc", "tables", "admonition", "attr_list"]
+# Checked before parsing: a content file is a few dozen KB; more is a mistake or an attack.
+MAX_FILE_BYTES = 1_000_000
 
 COURSE_KEYS = {
     "title",
@@ -101,16 +101,36 @@ class _Problems:
         self.sink.append(ContentProblem(self.path, line, message))
 
 
-def _markdown() -> markdown.Markdown:
-    return markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
-
-
 def render_markdown(text: str, inline: bool = False) -> str:
-    """Render Markdown to HTML; `inline` drops a lone wrapping paragraph."""
-    html = _markdown().convert(text.strip())
-    if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
-    return html
+    """Render Markdown to sanitised HTML; `inline` drops a lone wrapping paragraph."""
+    return render(text.strip(), inline=inline).html
+
+
+def _checked_markdown(text: str, line: int, problems: _Problems, inline: bool = False) -> str:
+    """Sanitised HTML for a quiz text; raw HTML or script links are reported at `line`."""
+    rendered = render(text.strip(), inline=inline)
+    for problem in rendered.problems:
+        problems.add(line, problem.message)
+    return rendered.html
+
+
+def _too_large(path: Path, problems: _Problems) -> bool:
+    """Whether the file is over the size limit (reported), checked before it is read."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False  # the read that follows reports it
+    if size > MAX_FILE_BYTES:
+        problems.add(
+            1, f"the file is {size:,} bytes; content files are limited to {MAX_FILE_BYTES:,} bytes"
+        )
+        return True
+    return False
+
+
+def _add_yaml_problems(error: YamlSyntaxError, problems: _Problems) -> None:
+    for line, message in error.problems:
+        problems.add(line, message)
 
 
 def _version(raw: bytes) -> str:
@@ -189,6 +209,8 @@ def _text_list(data: LineDict, key: str, problems: _Problems, required: bool) ->
 
 
 def _read_yaml(path: Path, problems: _Problems) -> tuple[Any, bytes] | None:
+    if _too_large(path, problems):
+        return None
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -199,7 +221,7 @@ def _read_yaml(path: Path, problems: _Problems) -> tuple[Any, bytes] | None:
     except UnicodeDecodeError:
         problems.add(1, "file is not UTF-8 text")
     except YamlSyntaxError as error:
-        problems.add(error.line, error.message)
+        _add_yaml_problems(error, problems)
     return None
 
 
@@ -326,6 +348,8 @@ def _flatten_toc(tokens: list[dict[str, Any]]) -> list[Heading]:
 
 def _load_module(path: Path, slug: str, sink: list[ContentProblem]) -> Module | None:
     problems = _Problems(sink, path)
+    if _too_large(path, problems):
+        return None
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
@@ -347,7 +371,7 @@ def _load_module(path: Path, slug: str, sink: list[ContentProblem]) -> Module | 
     try:
         front = load_yaml("\n".join(lines[1:end]), first_line=2)
     except YamlSyntaxError as error:
-        problems.add(error.line, error.message)
+        _add_yaml_problems(error, problems)
         return None
     if not isinstance(front, LineDict):
         problems.add(2, "the front matter must be a mapping of keys to values")
@@ -365,9 +389,11 @@ def _load_module(path: Path, slug: str, sink: list[ContentProblem]) -> Module | 
         problems.add(front.line_of("objectives"), "'objectives' must list at least one objective")
 
     body = "\n".join(lines[end + 1 :])
-    converter = _markdown()
-    body_html = converter.convert(body)
-    headings = _flatten_toc(getattr(converter, "toc_tokens", []))
+    rendered = render(body, first_line=end + 2)
+    for problem in rendered.problems:
+        problems.add(problem.line, problem.message)
+    body_html = rendered.html
+    headings = _flatten_toc(rendered.toc_tokens)
     word_count = len(re.findall(r"[\w'’-]+", body))
     if len(sink) > before:
         return None
@@ -412,9 +438,8 @@ def _load_option(
         return None, False
     if text is None:
         return None, correct
-    return Option(
-        id=option_id, text_html=render_markdown(text, inline=True), correct=correct
-    ), correct
+    text_html = _checked_markdown(text, raw.line_of("text"), problems, inline=True)
+    return Option(id=option_id, text_html=text_html, correct=correct), correct
 
 
 def _load_question(
@@ -466,14 +491,16 @@ def _load_question(
         if kind in QUESTION_TYPES:
             for message in QUESTION_TYPES[kind].problems(flags):
                 problems.add(raw.line_of("options"), f"question '{question_id}': {message}")
+    prompt_html = _checked_markdown(prompt or "", raw.line_of("prompt"), problems)
+    explanation_html = _checked_markdown(explanation or "", raw.line_of("explanation"), problems)
     if len(problems.sink) > before:
         return None
     return Question(
         id=question_id,
         type=str(kind),
-        prompt_html=render_markdown(prompt or ""),
+        prompt_html=prompt_html,
         options=tuple(options),
-        explanation_html=render_markdown(explanation or ""),
+        explanation_html=explanation_html,
         review=review,
         critical=critical,
         scenario=scenario,

@@ -29,8 +29,22 @@ class LineList(list):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
+# YAML 1.1 also reads yes/no/on/off (any case) as booleans: "correct: yes" would silently be true.
+CANONICAL_BOOLEANS = {"true", "false", "True", "False", "TRUE", "FALSE"}
+
+
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader whose mappings and sequences carry 1-based line numbers."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.loose_booleans: list[tuple[int, str]] = []
+
+    def construct_yaml_bool(self, node: yaml.ScalarNode) -> bool:  # type: ignore[override]
+        """A boolean, remembering where one was written as yes/no/on/off."""
+        if node.value not in CANONICAL_BOOLEANS:
+            self.loose_booleans.append((node.start_mark.line + 1, node.value))
+        return super().construct_yaml_bool(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
         mapping = LineDict()
@@ -59,21 +73,96 @@ _LineLoader.add_constructor(
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence
 )
+_LineLoader.add_constructor("tag:yaml.org,2002:bool", _LineLoader.construct_yaml_bool)
 
 
 class YamlSyntaxError(ValueError):
-    """YAML that does not parse; carries the 1-based line of the problem."""
+    """YAML that does not parse or is refused; `problems` holds each (1-based line, message)."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, more: list[tuple[int, str]] | None = None) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.problems = [(line, message), *(more or [])]
+
+    @classmethod
+    def from_problems(cls, problems: list[tuple[int, str]]) -> YamlSyntaxError:
+        """One error for several refused places."""
+        (line, message), *more = problems
+        return cls(line, message, more)
+
+
+MAX_FLOW_DEPTH = 50
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """The line where [ and { nest deeper than MAX_FLOW_DEPTH, skipping quotes and comments."""
+    # PyYAML's scanner takes time that grows with the square of the nesting depth (20,000
+    # levels take most of a minute), so depth is measured first, in one pass over the text.
+    depth, line, quote, previous = 0, 1, "", "\n"
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        if char == "\n":
+            line += 1
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"" and previous in " \t\n[{,:-?":
+            quote = char
+        elif char == "#" and previous in " \t\n":
+            index = text.find("\n", index)
+            if index < 0:
+                break
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        previous = char
+        index += 1
+    return None
+
+
+def _anchors_and_aliases(text: str) -> list[tuple[int, str]]:
+    """Where anchors (&name) and aliases (*name) are; found from parser events, never expanded."""
+    # A few nested aliases expand to billions of nodes ("billion laughs"), so they are refused
+    # before anything is constructed. Content files have no use for them.
+    found = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            found.append(
+                (line, f"YAML aliases (*{event.anchor}) are not allowed; write the value out")
+            )
+        elif getattr(event, "anchor", None):
+            found.append(
+                (line, f"YAML anchors (&{event.anchor}) are not allowed; write the value out")
+            )
+    return found
 
 
 def load_yaml(text: str, first_line: int = 1) -> Any:
     """Parse YAML text, numbering lines from `first_line` (for front matter inside a file)."""
+    offset = first_line - 1
+    deep = _flow_too_deep(text)
+    if deep is not None:
+        raise YamlSyntaxError(
+            deep + offset, f"lists or mappings nested more than {MAX_FLOW_DEPTH} levels deep"
+        )
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        refused = _anchors_and_aliases(text)
+        if refused:
+            raise YamlSyntaxError.from_problems([(line + offset, m) for line, m in refused])
+        loader = _LineLoader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line + first_line) if mark else first_line
@@ -81,6 +170,21 @@ def load_yaml(text: str, first_line: int = 1) -> Any:
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from error
     except yaml.YAMLError as error:
         raise YamlSyntaxError(first_line, f"invalid YAML: {error}") from error
+    except RecursionError:
+        raise YamlSyntaxError(
+            first_line, "invalid YAML: lists or mappings nested too deeply"
+        ) from None
+    if loader.loose_booleans:
+        raise YamlSyntaxError.from_problems(
+            [
+                (
+                    line + offset,
+                    f"'{value}' is read as true or false; write true or false, "
+                    "or put text in quotes",
+                )
+                for line, value in loader.loose_booleans
+            ]
+        )
     if first_line != 1:
         _shift_lines(data, first_line - 1)
     return data

@@ -15,6 +15,7 @@ from app.content.model import MENTOR_TYPES
 from app.models import ROLES, AccountToken, User, new_session_token, utcnow
 from app.services import audit, outbox, passwords
 from app.services.errors import DomainError
+from app.services.text import without_invisible
 
 NAME_MAX = 200
 EMAIL_MAX = 320
@@ -48,8 +49,8 @@ def normalise_email(email: str) -> str:
 
 
 def normalise_name(name: str) -> str:
-    """A display name with surrounding and repeated spaces removed."""
-    return " ".join(unicodedata.normalize("NFC", name).split())
+    """A display name: NFC, no invisible or bidi characters, single spaces, trimmed."""
+    return " ".join(without_invisible(unicodedata.normalize("NFC", name)).split())
 
 
 def find_by_email(session: Session, email: str) -> User | None:

@@ -17,6 +17,7 @@ from app.content.model import Course
 from app.models import Certificate, CertificateAction, User, utcnow
 from app.services import audit
 from app.services.errors import DomainError, NotFound
+from app.services.text import without_invisible
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16
@@ -312,7 +313,7 @@ def verify(
 
 
 def _comparable_name(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name)
+    decomposed = unicodedata.normalize("NFKD", without_invisible(name))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
 

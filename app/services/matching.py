@@ -14,8 +14,18 @@ from app.content.model import Course
 from app.models import MATCH_MODELS, Match, MatchMentor, MatchYouth, User, utcnow
 from app.services import audit, certificates, standing
 from app.services.errors import DomainError, NotFound
+from app.services.text import has_invisible
 
-YOUTH_CODE = re.compile(r"^[A-Za-z0-9-]{3,32}$")
+# The program's format (setting YOUTH_CODE_PATTERN), matched against the code in capitals.
+DEFAULT_YOUTH_CODE_PATTERN = r"^[A-Z]{1,4}-[0-9]{1,6}$"
+# Whatever the format, codes that look like a date, a phone number or a name are refused.
+_DATE_SHAPED = re.compile(
+    r"(?<![0-9])([0-9]{4}[-/._ ][0-9]{1,2}[-/._ ][0-9]{1,2}|[0-9]{1,2}[-/._ ][0-9]{1,2}[-/._ ][0-9]{2,4})(?![0-9])"
+)
+# "Jane", "Doe": a capital, then lower case with a vowel. "MARIA", "GARCIA": five or more letters
+# in a row with two vowels. Random letter codes rarely have either; names usually have one.
+_CAPITALISED_WORD = re.compile(r"[A-Z](?=[a-z]*[aeiouy])[a-z]{2,}")
+_LONG_WORD = re.compile(r"[A-Z]{5,}")
 REASON_MAX = 2000
 
 
@@ -57,18 +67,56 @@ def _count_problem(what: str, count: int, bounds: tuple[int, int | None], model:
     return None
 
 
-def clean_youth_codes(raw: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Youth codes as entered (blank lines dropped), and the problems with them."""
+def youth_code_problem(code: str, pattern: str = DEFAULT_YOUTH_CODE_PATTERN) -> str | None:
+    """Why `code` (as typed) cannot be a youth code, in plain words; None when it can."""
+    if has_invisible(code):
+        return (
+            "contains an invisible or text-direction character, which can make one code look "
+            "like another. Type the code again by hand."
+        )
+    if _DATE_SHAPED.search(code) or _is_eight_digit_date(code):
+        return "looks like a date. A youth code must never hold a birthday or any other date."
+    digits = re.findall(r"[0-9]+", code)
+    if sum(map(len, digits)) >= 7 and (len(digits) >= 2 or sum(map(len, digits)) >= 10):
+        return "looks like a phone number. A youth code must never hold contact details."
+    if _CAPITALISED_WORD.search(code) or any(
+        len(re.findall("[AEIOUY]", word)) >= 2 for word in _LONG_WORD.findall(code.upper())
+    ):
+        return (
+            "looks like a name (a capitalised word, or a long word that can be read aloud). "
+            "A youth code must never hold a young person's name."
+        )
+    if not re.fullmatch(pattern, code.upper(), flags=re.ASCII):
+        return "does not follow the program's youth-code format."
+    return None
+
+
+def _is_eight_digit_date(code: str) -> bool:
+    """YYYYMMDD or MMDDYYYY / DDMMYYYY written without separators."""
+    for run in re.findall(r"(?<![0-9])[0-9]{8}(?![0-9])", code):
+        for year, month, day in ((run[:4], run[4:6], run[6:]), (run[4:], run[:2], run[2:4])):
+            for m, d in ((month, day), (day, month)):
+                if 1900 <= int(year) <= 2100 and 1 <= int(m) <= 12 and 1 <= int(d) <= 31:
+                    return True
+    return False
+
+
+def clean_youth_codes(
+    raw: Sequence[str], pattern: str = DEFAULT_YOUTH_CODE_PATTERN
+) -> tuple[list[str], list[str]]:
+    """Youth codes in capitals (blank lines dropped), and the problems with them.
+
+    A refused code is never repeated in the message (nor logged): it may be a young person's name
+    or birthday typed by mistake. Problems name the line instead.
+    """
     codes, problems = [], []
-    for entry in raw:
+    for line, entry in enumerate(raw, 1):
         code = entry.strip()
         if not code:
             continue
-        if not YOUTH_CODE.match(code):
-            problems.append(
-                "A youth code is 3 to 32 letters, digits or dashes, with no spaces; "
-                "never a name. One code was refused."
-            )
+        problem = youth_code_problem(code, pattern)
+        if problem:
+            problems.append(f"The youth code on line {line} {problem}")
             continue
         codes.append(code.upper())
     if len(set(codes)) != len(codes):
@@ -85,6 +133,7 @@ def create_match(
     mentor_ids: Sequence[int],
     youth_codes: Sequence[str],
     started_on: date,
+    youth_code_pattern: str = DEFAULT_YOUTH_CODE_PATTERN,
     now: datetime | None = None,
 ) -> Match:
     """Record a match if every rule holds; otherwise refuse with every reason and store nothing."""
@@ -92,7 +141,7 @@ def create_match(
     reasons: list[str] = []
     if model not in MODEL_RULES:
         raise MatchRefused(["Choose one of the matching models."])
-    codes, code_problems = clean_youth_codes(youth_codes)
+    codes, code_problems = clean_youth_codes(youth_codes, youth_code_pattern)
     reasons.extend(code_problems)
     mentor_ids = list(dict.fromkeys(mentor_ids))
     rule = MODEL_RULES[model]

@@ -7,7 +7,6 @@ cannot leak who struggled.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -15,18 +14,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from app.content.markup import plain_text
 from app.content.model import Course
 from app.content.question_types import question_type
 from app.models import Certificate, QuizAttempt, User
+from app.services.dates import parse_day
 from app.services.errors import DomainError
 
 DEFAULT_DAYS = 365
-EARLIEST_YEAR = 2000
 FLAG_BELOW = 0.5
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # Date range --------------------------------------------------------------------------------------
@@ -70,19 +68,6 @@ def default_range(today: date) -> DateRange:
     return DateRange(today - timedelta(days=DEFAULT_DAYS - 1), today)
 
 
-def _parse_day(text: str, label: str, latest_year: int) -> date:
-    # fromisoformat alone would also accept "20260101" and week dates; people type YYYY-MM-DD.
-    if not _ISO_DATE.fullmatch(text):
-        raise ValueError(f"Enter the {label} date as YYYY-MM-DD, for example 2026-01-31.")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"The {label} date {text} does not exist on the calendar.") from None
-    if not EARLIEST_YEAR <= day.year <= latest_year:
-        raise ValueError(f"The {label} date must be between {EARLIEST_YEAR} and {latest_year}.")
-    return day
-
-
 def parse_range(date_from: str | None, date_to: str | None, today: date) -> DateRange:
     """The range typed as YYYY-MM-DD (blank ends take the default); InvalidDateRange if unusable."""
     default = default_range(today)
@@ -98,7 +83,7 @@ def parse_range(date_from: str | None, date_to: str | None, today: date) -> Date
             days[key] = fallback
             continue
         try:
-            days[key] = _parse_day(text[:40], label, latest_year)
+            days[key] = parse_day(text[:40], label, latest_year)
         except ValueError as error:
             errors[key] = str(error)
     if not errors and days["from"] > days["to"]:
@@ -306,8 +291,7 @@ def question_stats(
                     quiz_slug=module.slug,
                     quiz_title=quiz.title,
                     question_id=question.id,
-                    # Only stripped to plain text, never output as markup.
-                    prompt=Markup(question.prompt_html).striptags(),  # noqa: S704
+                    prompt=plain_text(question.prompt_html),
                     shown=shown.get(key, 0),
                     correct=correct.get(key, 0),
                 )

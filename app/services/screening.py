@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.content.model import Course
 from app.models import SCREENING_RESULTS, ScreeningRecord, User, utcnow
 from app.services import audit
+from app.services.dates import past_day_problem
 from app.services.errors import DomainError, NotFound
 
 NOTE_MAX = 2000
@@ -36,8 +37,9 @@ def record_result(
         raise DomainError("That step is not part of screening for this mentor.", field="step")
     if result not in SCREENING_RESULTS:
         raise DomainError("Choose cleared or not cleared.", field="result")
-    if completed_on > now.date():
-        raise DomainError("The date cannot be in the future.", field="completed_on")
+    problem = past_day_problem(completed_on, now.date())
+    if problem:
+        raise DomainError(problem, field="completed_on")
     note = note.strip()
     if len(note) > NOTE_MAX:
         raise DomainError(f"Keep the note under {NOTE_MAX} characters.", field="note")

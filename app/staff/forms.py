@@ -12,11 +12,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from app.content.model import MENTOR_TYPES
+from app.input_checks import whole_number
 from app.models import MATCH_MODELS
+from app.services.dates import EARLIEST_DAY
 from app.services.matching import MODEL_RULES
+
+
+def plausible_date(form: FlaskForm, field: DateField) -> None:
+    """Refuse a date before the program could have recorded anything (a slip like 0001-01-01)."""
+    if field.data is not None and field.data < EARLIEST_DAY:
+        raise ValidationError(f"Enter a date from {EARLIEST_DAY.isoformat()} to today.")
 
 
 class ScreeningForm(FlaskForm):
@@ -29,7 +37,8 @@ class ScreeningForm(FlaskForm):
         validators=[InputRequired("Choose cleared or not cleared.")],
     )
     completed_on = DateField(
-        "Date completed", validators=[InputRequired("Enter the date, as YYYY-MM-DD.")]
+        "Date completed",
+        validators=[InputRequired("Enter the date, as YYYY-MM-DD."), plausible_date],
     )
     note = TextAreaField(
         "Note (optional)", validators=[Length(max=2000)], description="Seen by staff only."
@@ -58,18 +67,19 @@ class MatchForm(FlaskForm):
     )
     mentors = SelectMultipleField(
         "Mentor or mentors",
-        coerce=int,
+        coerce=whole_number,
         validate_choice=False,
         description="Only mentors who are eligible today are listed.",
     )
     youth_codes = TextAreaField(
         "Youth code or codes",
         validators=[DataRequired("Enter at least one youth code."), Length(max=2000)],
-        description="One code per line: the program's pseudonymous code, 3 to 32 letters, digits or dashes. "
+        description="One code per line: the program's pseudonymous code. "
         "Never enter a young person's name, birthday or contact details.",
     )
     started_on = DateField(
-        "Start date", validators=[InputRequired("Enter the start date, as YYYY-MM-DD.")]
+        "Start date",
+        validators=[InputRequired("Enter the start date, as YYYY-MM-DD."), plausible_date],
     )
     submit = SubmitField("Record the match")
 
@@ -78,7 +88,7 @@ class EndMatchForm(FlaskForm):
     """End a match with its date and the reason for closure."""
 
     ended_on = DateField(
-        "End date", validators=[InputRequired("Enter the end date, as YYYY-MM-DD.")]
+        "End date", validators=[InputRequired("Enter the end date, as YYYY-MM-DD."), plausible_date]
     )
     reason = TextAreaField(
         "Closure reason",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -21,9 +23,11 @@ from wtforms.fields.choices import SelectChoice
 
 from app.access import recent_password_required, staff_required
 from app.extensions import db
-from app.models import Certificate, User
+from app.input_checks import whole_number
+from app.models import Certificate, User, utcnow
 from app.services import audit, certificates, matching, mentors, roster, screening, staff_accounts
 from app.services.csv_export import csv_lines
+from app.services.dates import parse_day
 from app.services.errors import DomainError, NotFound
 from app.staff.forms import (
     CertificateActionForm,
@@ -78,10 +82,10 @@ def _render_mentor(
 
 
 def _page_number() -> int | None:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    try:
+        return whole_number(request.args.get("page", "1"), largest=1_000_000)
+    except ValueError:
         return None
-    return int(raw)
 
 
 @bp.get("/")
@@ -190,9 +194,9 @@ def audit_log() -> ResponseReturnValue:
     for key in ("from", "to"):
         raw = (request.args.get(key) or "").strip()
         try:
-            dates[key] = date.fromisoformat(raw) if raw else None
-        except ValueError:
-            problems.append(f"The “{key}” date must look like 2026-01-31.")
+            dates[key] = parse_day(raw[:40], f"“{key}”", utcnow().year + 1) if raw else None
+        except ValueError as error:
+            problems.append(str(error))
             dates[key] = None
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         problems.append("The “from” date must not be after the “to” date.")
@@ -388,6 +392,10 @@ def _match_form() -> MatchForm:
         SelectChoice(m.id, f"{m.name} ({m.email})" + (" · already matched" if matched else ""))
         for m, matched in matching.eligible_candidates(db.session, current_course())
     ]
+    form.youth_codes.description = (
+        f"One code per line, in the program's format, like {current_app.config['YOUTH_CODE_EXAMPLE']}. "
+        "Never enter a young person's name, birthday or contact details."
+    )
     return form
 
 
@@ -396,8 +404,9 @@ def _match_form() -> MatchForm:
 def new_match() -> ResponseReturnValue:
     """Record a match: every mentor must be eligible now; youth are codes, never names."""
     form = _match_form()
-    if request.method == "GET" and request.args.get("mentor", "").isdigit():
-        form.mentors.data = [int(request.args["mentor"])]
+    if request.method == "GET" and "mentor" in request.args:
+        with suppress(ValueError):
+            form.mentors.data = [whole_number(request.args["mentor"])]
     if form.validate_on_submit():
         try:
             match = matching.create_match(
@@ -408,6 +417,7 @@ def new_match() -> ResponseReturnValue:
                 mentor_ids=form.mentors.data or [],
                 youth_codes=(form.youth_codes.data or "").splitlines(),
                 started_on=form.started_on.data,
+                youth_code_pattern=current_app.config["YOUTH_CODE_PATTERN"],
             )
         except matching.MatchRefused as error:
             form.form_errors.extend(["The match was not recorded.", *error.reasons])

@@ -267,7 +267,7 @@ def cast(live_server: LiveServer) -> Cast:
                 course,
                 model="one_to_one",
                 mentor_ids=[user_id],
-                youth_codes=[f"A11Y-{user_id}"],
+                youth_codes=[f"AXE-{user_id}"],
                 started_on=today,
             )
         certified = users["certified"].id
