@@ -241,7 +241,10 @@ def _configure_blueprints(app: Flask) -> None:
     from app.learn.views import bp as learn_bp
     from app.public.views import bp as public_bp
     from app.quiz.views import bp as quiz_bp
-    from app.staff import report_views  # noqa: F401 - attaches the report routes to the staff blueprint
+    from app.staff import (  # noqa: F401 - attach their routes to the staff blueprint
+        in_person_views,
+        report_views,
+    )
     from app.staff.views import bp as staff_bp
 
     for blueprint in (

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from app.content.model import MENTOR_TYPES, Course
 from app.models import ModuleRead, QuizAttempt, User, utcnow
-from app.services import accounts, matching, screening, standing
+from app.services import accounts, in_person, matching, screening, standing
 from app.services.errors import DomainError
 
 FIRST_NAMES = [
@@ -135,6 +135,21 @@ def seed(mentors: int, random_seed: int) -> None:
                         note="",
                         now=now,
                     )
+        if stage > 0.55:
+            hours = course.in_person_hours_for(user.mentor_type)
+            if hours:
+                in_person.record_session(
+                    db.session,
+                    staff.id,
+                    in_person.SessionInput(
+                        held_on=min(now, registered + timedelta(days=25)).date(),
+                        topic="Meeting youth where they are",
+                        hours=f"{min(hours, 12):g}",
+                        facilitator="Casey Coordinator",
+                        mentor_ids=[user.id],
+                    ),
+                    now=now,
+                )
         if stage > 0.6:
             eligible.append(user)
     codes = iter(f"Y-{n:04d}" for n in range(1000, 9999))

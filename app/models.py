@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -443,3 +444,50 @@ class StaffRecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InPersonSession(db.Model):
+    """An in-person training session staff ran, with its attendees. Appended, never changed."""
+
+    __tablename__ = "in_person_session"
+    __table_args__ = (sa.CheckConstraint("hours > 0 AND hours <= 12", name="hours_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    topic: Mapped[str] = mapped_column(sa.String(200))
+    # Tenths of an hour are enough for training records, and exact in every database.
+    hours: Mapped[Decimal] = mapped_column(sa.Numeric(4, 1))
+    facilitator: Mapped[str] = mapped_column(sa.String(200))
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    attendees: Mapped[list[InPersonAttendance]] = relationship(
+        back_populates="session", order_by="InPersonAttendance.id"
+    )
+    recorded_by: Mapped[User] = relationship()
+
+
+class InPersonAttendance(db.Model):
+    """A mentor who attended an in-person session."""
+
+    __tablename__ = "in_person_attendance"
+    __table_args__ = (sa.UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("in_person_session.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+
+    session: Mapped[InPersonSession] = relationship(back_populates="attendees")
+    user: Mapped[User] = relationship()
+
+
+class ModuleVisit(db.Model):
+    """When a mentor first opened a module, so reports can count minutes actually spent reading."""
+
+    __tablename__ = "module_visit"
+    __table_args__ = (sa.UniqueConstraint("user_id", "module_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    module_slug: Mapped[str] = mapped_column(sa.String(100))
+    first_opened_at: Mapped[datetime] = mapped_column(UTCDateTime)

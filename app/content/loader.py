@@ -11,6 +11,7 @@ from typing import Any
 
 from app.content.markup import render
 from app.content.model import (
+    DEFAULT_IN_PERSON_HOURS,
     MENTOR_TYPES,
     Course,
     CourseModule,
@@ -36,6 +37,7 @@ COURSE_KEYS = {
     "precheck_questions",
     "screening_steps",
     "screening",
+    "in_person_hours",
     "modules",
 }
 PATH_ENTRY_KEYS = {"slug", "required_for"}
@@ -282,6 +284,8 @@ def _load_path(modules_dir: Path, sink: list[ContentProblem]) -> Course | None:
                     if step not in screening[mentor_type]:
                         screening[mentor_type].append(step)
 
+    in_person = _in_person_hours(data, problems)
+
     entries: list[CourseModule] = []
     raw_modules = data.get("modules")
     if not isinstance(raw_modules, LineList) or not raw_modules:
@@ -331,7 +335,43 @@ def _load_path(modules_dir: Path, sink: list[ContentProblem]) -> Course | None:
         screening_steps=steps,
         screening={key: tuple(value) for key, value in screening.items()},
         path=tuple(entries),
+        in_person_hours=in_person,
     )
+
+
+IN_PERSON_MAX_HOURS = 200
+
+
+def _in_person_hours(data: LineDict, problems: _Problems) -> dict[str, float]:
+    """Hours of in-person training each mentor type needs before matching (default 2 for all)."""
+    hours = {mentor_type: DEFAULT_IN_PERSON_HOURS for mentor_type in MENTOR_TYPES}
+    raw: Any = data.get("in_person_hours")
+    if raw is None:
+        return hours
+    if not isinstance(raw, LineDict):
+        problems.add(
+            data.line_of("in_person_hours"),
+            "'in_person_hours' must be a mapping of mentor types (or all) to hours",
+        )
+        return hours
+    # 'all' first, so that a mentor type named beside it overrides it.
+    for who in sorted(raw, key=lambda key: key != "all"):
+        value = raw[who]
+        line = raw.line_of(who)
+        if who != "all" and who not in MENTOR_TYPES:
+            problems.add(line, f"unknown mentor type '{who}' (use {_types_hint()} or all)")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.add(line, f"in-person hours for '{who}' must be a number")
+            continue
+        if not 0 <= value <= IN_PERSON_MAX_HOURS:
+            problems.add(
+                line, f"in-person hours for '{who}' must be between 0 and {IN_PERSON_MAX_HOURS}"
+            )
+            continue
+        for mentor_type in MENTOR_TYPES if who == "all" else [who]:
+            hours[mentor_type] = float(value)
+    return hours
 
 
 def _types_hint() -> str:

@@ -10,6 +10,8 @@ MENTOR_TYPES: dict[str, str] = {
     "staff_mentor": "Staff mentor",
     "survivor_mentor": "Survivor mentor",
 }
+# National guidance: at least two hours of in-person training before a match.
+DEFAULT_IN_PERSON_HOURS = 2.0
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class Course:
     path: tuple[CourseModule, ...]
     modules: dict[str, Module] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
+    in_person_hours: dict[str, float] = field(default_factory=dict)
 
     def module(self, slug: str) -> Module | None:
         """The module with `slug`, or None."""
@@ -159,6 +162,10 @@ class Course:
     def screening_for(self, mentor_type: str | None) -> tuple[str, ...]:
         """The screening step keys a mentor type needs, in order."""
         return self.screening.get(mentor_type or "", ())
+
+    def in_person_hours_for(self, mentor_type: str | None) -> float:
+        """Hours of in-person training a mentor type needs before a match."""
+        return self.in_person_hours.get(mentor_type or "", DEFAULT_IN_PERSON_HOURS)
 
     def total_minutes(self, mentor_type: str) -> int:
         """Estimated minutes of reading on a mentor type's path."""

@@ -36,12 +36,15 @@ def module(slug: str) -> ResponseReturnValue:
     if page is None:
         abort(404)
     quiz = course.quiz(slug)
+    read = quizzes.has_read(db.session, current_user.id, slug)
+    if not read and not current_user.is_staff:
+        progress.record_visit(db.session, current_user.id, slug)
     entry = private_notes.journal_entry(db.session, current_user.id, slug)
     return render_template(
         "learn/module.html",
         module=page,
         quiz=quiz,
-        read=quizzes.has_read(db.session, current_user.id, slug),
+        read=read,
         passed=quizzes.has_passed(db.session, current_user.id, slug),
         precheck_offered=quizzes.precheck_offered(db.session, current_user.id, course, slug),
         mark_read_form=MarkReadForm(),

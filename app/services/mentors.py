@@ -9,8 +9,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.content.model import MENTOR_TYPES, Course
-from app.models import AuditEvent, Certificate, Match, QuizAttempt, ScreeningRecord, User, utcnow
-from app.services import audit, certificates, matching, quizzes, reports, screening, standing
+from app.models import (
+    AuditEvent,
+    Certificate,
+    InPersonSession,
+    Match,
+    QuizAttempt,
+    ScreeningRecord,
+    User,
+    utcnow,
+)
+from app.services import (
+    audit,
+    certificates,
+    in_person,
+    matching,
+    quizzes,
+    reports,
+    screening,
+    standing,
+)
 from app.services.errors import DomainError, NotFound
 
 
@@ -33,6 +51,7 @@ class MentorDetail:
     gains: list[KnowledgeGain]
     certificates: list[tuple[Certificate, str]]
     screening: list[ScreeningRecord]
+    in_person: list[InPersonSession]
     matches: list[Match]
     audit_trail: list[AuditEvent]
 
@@ -71,6 +90,7 @@ def mentor_detail(
             for c in reversed(mentor_standing.chain.certificates)
         ],
         screening=screening.history(session, user.id),
+        in_person=in_person.sessions_of(session, user.id),
         matches=matching.list_matches(session, mentor_id=user.id),
         audit_trail=list(
             session.scalars(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.content.model import Course
-from app.models import ModuleRead, utcnow
+from app.models import ModuleRead, ModuleVisit, utcnow
 from app.services.errors import NotFound
 
 
@@ -42,3 +42,19 @@ def mark_read(
         session.rollback()  # a double click recorded it already
         return False
     return True
+
+
+def record_visit(session: Session, user_id: int, slug: str, now: datetime | None = None) -> None:
+    """Remember when a mentor first opened a module (reading time for reports); once per module."""
+    exists = session.scalar(
+        sa.select(ModuleVisit.id).where(
+            ModuleVisit.user_id == user_id, ModuleVisit.module_slug == slug
+        )
+    )
+    if exists is not None:
+        return
+    session.add(ModuleVisit(user_id=user_id, module_slug=slug, first_opened_at=now or utcnow()))
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()  # two tabs opened it at once: the first visit stands

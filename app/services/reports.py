@@ -22,6 +22,7 @@ from app.content.question_types import question_type
 from app.models import Certificate, QuizAttempt, User
 from app.services.dates import parse_day
 from app.services.errors import DomainError
+from app.services.training_hours import TrainingHours, training_hours
 
 DEFAULT_DAYS = 365
 FLAG_BELOW = 0.5
@@ -462,6 +463,7 @@ class Reports:
     questions: list[QuestionStats]
     knowledge_gain: KnowledgeGain
     time_to_certificate: TimeToCertificate
+    training_hours: TrainingHours
 
     @property
     def flagged_questions(self) -> list[QuestionStats]:
@@ -477,6 +479,12 @@ def all_reports(session: Session, course: Course, date_from: date, date_to: date
         questions=question_stats(session, course, date_from, date_to),
         knowledge_gain=knowledge_gain(session, course, date_from, date_to),
         time_to_certificate=time_to_certificate(session, course, date_from, date_to),
+        training_hours=training_hours(
+            session,
+            course,
+            DateRange(date_from, date_to).lower,
+            DateRange(date_from, date_to).upper,
+        ),
     )
 
 

@@ -119,6 +119,7 @@ class RosterRow:
     eligible: bool
     reasons: tuple[str, ...]
     screening_pending: bool
+    in_person_hours: float
     matched: bool
     last_activity: datetime | None
 
@@ -180,6 +181,7 @@ def row_from_standing(mentor: standing.Standing) -> RosterRow:
         eligible=mentor.eligible,
         reasons=tuple(reason.staff_text for reason in mentor.reasons),
         screening_pending=mentor.screening_pending,
+        in_person_hours=mentor.in_person_hours,
         matched=mentor.matched,
         last_activity=mentor.last_activity,
     )

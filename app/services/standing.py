@@ -30,6 +30,7 @@ from app.models import (
     utcnow,
 )
 from app.services import certificates as certs
+from app.services import in_person
 
 # Every word the product says about a certificate's status or a reason, in one table.
 CERTIFICATE_STATUS_LABELS = {
@@ -48,6 +49,7 @@ REASON_TEXT = {
     "refresher_due": "Refresher overdue.",
     "pending": "{step}: pending.",
     "not_cleared": "{step}: not cleared.",
+    "in_person_hours": "In-person training: {done} of {needed} hours.",
 }
 CHECKLIST_TEXT = {
     "no_certificate": "Finish the training to earn your certificate.",
@@ -59,7 +61,10 @@ CHECKLIST_TEXT = {
     "pending": "Waiting for your program.",
     "not_cleared": "Please contact your coordinator.",
     "cleared": "Done on {day}.",
+    "in_person_done": "{done} of {needed} hours attended.",
+    "in_person_todo": "{done} of {needed} hours attended so far; your coordinator will invite you to a session.",
 }
+IN_PERSON_LABEL = "In-person training"
 MODULE_STATUS = {
     "passed": "Passed",
     "to_renew": "Pass again to renew",
@@ -203,6 +208,8 @@ class Standing:
     reasons: tuple[Reason, ...]
     checklist: tuple[ChecklistItem, ...]
     screening_pending: bool
+    in_person_hours: float
+    in_person_required: float
     matches: tuple[OpenMatch, ...]
     last_activity: datetime | None
 
@@ -242,6 +249,7 @@ class Facts:
     ]  # rows with module_slug, kind, started_at, submitted_at, passed, score
     chain: certs.Chain
     screening: tuple[ScreeningRecord, ...]
+    in_person_hours: float
     matches: tuple[OpenMatch, ...]
 
 
@@ -370,6 +378,17 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
             day = f"{entry.completed_on:%-d %B %Y}"
             checklist.append(ChecklistItem(label, True, CHECKLIST_TEXT["cleared"].format(day=day)))
 
+    needed_hours = course.in_person_hours_for(user.mentor_type)
+    if needed_hours > 0:
+        hours = {"done": _hours(facts.in_person_hours), "needed": _hours(needed_hours)}
+        done = facts.in_person_hours >= needed_hours
+        if not done:
+            reasons.append(
+                Reason("in_person_hours", REASON_TEXT["in_person_hours"].format(**hours))
+            )
+        key = "in_person_done" if done else "in_person_todo"
+        checklist.append(ChecklistItem(IN_PERSON_LABEL, done, CHECKLIST_TEXT[key].format(**hours)))
+
     renewal = None
     if counting is not None and plan is not None and plan.opens_at is not None:
         upcoming = next(
@@ -410,9 +429,15 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
         reasons=tuple(reasons),
         checklist=tuple(checklist),
         screening_pending=screening_pending,
+        in_person_hours=facts.in_person_hours,
+        in_person_required=needed_hours,
         matches=facts.matches,
         last_activity=max(last, default=None),
     )
+
+
+def _hours(value: float) -> str:
+    return f"{value:g}"
 
 
 def _certificate_reasons(
@@ -477,7 +502,7 @@ def load_facts(
     now: datetime,
     ids: sa.ScalarSelect | None = None,
 ) -> dict[int, Facts]:
-    """Every fact about these mentors in six queries, whatever their number.
+    """Every fact about these mentors in seven queries, whatever their number.
 
     `ids` may be the subquery the users came from, so a long roster never inlines its ids.
     """
@@ -514,6 +539,7 @@ def load_facts(
         sa.select(ScreeningRecord).where(ScreeningRecord.user_id.in_(id_filter))
     ):
         screening[record.user_id].append(record)
+    hours = in_person.hours_by_mentor(session, id_filter)
     matches: dict[int, list[OpenMatch]] = defaultdict(list)
     for user_id, match_id, model, started_on in session.execute(
         sa.select(MatchMentor.user_id, Match.id, Match.model, Match.started_on)
@@ -530,6 +556,7 @@ def load_facts(
             attempts=tuple(attempts[user.id]),
             chain=chains.get(user.id, empty),
             screening=tuple(screening[user.id]),
+            in_person_hours=hours.get(user.id, 0.0),
             matches=tuple(matches[user.id]),
         )
         for user in users

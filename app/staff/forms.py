@@ -8,11 +8,13 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.content.model import MENTOR_TYPES
 from app.input_checks import whole_number
@@ -112,3 +114,29 @@ class ConfirmForm(FlaskForm):
     """A bare confirmation: the CSRF token is the point."""
 
     submit = SubmitField("Confirm")
+
+
+class InPersonSessionForm(FlaskForm):
+    """Record an in-person training session and who attended."""
+
+    held_on = DateField(
+        "Date of the session",
+        validators=[InputRequired("Enter the date of the session."), plausible_date],
+    )
+    topic = StringField("Topic", validators=[DataRequired("Give the topic."), Length(max=200)])
+    hours = StringField(
+        "Hours",
+        validators=[DataRequired("Give the hours, like 2 or 1.5."), Length(max=10)],
+        description="Up to 12, in tenths of an hour (1.5 is an hour and a half).",
+    )
+    facilitator = StringField(
+        "Facilitator", validators=[DataRequired("Give the facilitator's name."), Length(max=200)]
+    )
+    mentors = SelectMultipleField(
+        "Mentors who attended",
+        coerce=whole_number,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired("Choose at least one mentor who attended.")],
+    )
+    submit = SubmitField("Record the session")

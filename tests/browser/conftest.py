@@ -191,6 +191,7 @@ def cast(live_server: LiveServer) -> Cast:
     from app.services import (
         accounts,
         certificates,
+        in_person,
         matching,
         private_notes,
         progress,
@@ -261,6 +262,17 @@ def cast(live_server: LiveServer) -> Cast:
                     result="cleared",
                     completed_on=today,
                 )
+            in_person.record_session(
+                session,
+                users["staff"].id,
+                in_person.SessionInput(
+                    held_on=today,
+                    topic="Meeting youth where they are",
+                    hours=f"{course.in_person_hours_for('community_volunteer'):g}",
+                    facilitator="Sam Coordinator",
+                    mentor_ids=[user_id],
+                ),
+            )
             matching.create_match(
                 session,
                 users["staff"].id,

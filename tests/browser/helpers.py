@@ -241,6 +241,8 @@ PAGE_TYPES = [
     PageType("roster-errors", "staff", "/staff/mentors?page=0"),
     PageType("mentor-detail-certified", "staff", "/staff/mentors/{cast.certified_id}"),
     PageType("mentor-detail-new", "staff", "/staff/mentors/{cast.newcomer_id}"),
+    PageType("in-person", "staff", "/staff/in-person"),
+    PageType("in-person-errors", "staff", "/staff/in-person", _submit_empty("Record the session")),
     PageType("reports", "staff", "/staff/reports"),
     PageType("reports-errors", "staff", "/staff/reports?from=2026-02-30"),
     PageType("audit-log", "staff", "/staff/audit"),

@@ -141,6 +141,17 @@ def test_the_coordinators_path_from_screening_to_a_flagged_match(
         page.get_by_label("Date completed").fill(date.today().isoformat())
         page.get_by_role("button", name="Record screening result").click()
         expect(page.get_by_text("Screening result recorded.")).to_be_visible()
+    expect(page.get_by_text("In-person training: 0 of 2 hours.")).to_be_visible()
+
+    page.get_by_role("link", name="Record an in-person session for Jordan").click()
+    page.get_by_label("Date of the session").fill(date.today().isoformat())
+    page.get_by_label("Topic").fill("Trauma-informed practice")
+    page.get_by_label("Hours").fill("2")
+    page.get_by_label("Facilitator").fill("Ms. Rivera")
+    expect(page.get_by_label("Jordan Okafor", exact=False)).to_be_checked()
+    page.get_by_role("button", name="Record the session").click()
+    expect(page.get_by_text("Session recorded: 2 hours for 1 mentor.")).to_be_visible()
+    page.get_by_role("link", name="Jordan Okafor").first.click()
     expect(page.get_by_text("Eligible.", exact=True)).to_be_visible()
 
     page.get_by_role("link", name="Match this mentor").click()

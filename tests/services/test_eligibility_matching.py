@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Match, MatchYouth, ScreeningRecord
-from app.services import certificates, matching, screening, standing
+from app.services import certificates, in_person, matching, screening, standing
 from app.services.errors import DomainError
 from app.web import current_course
 from tests.factories import latest_certificate, make_user
@@ -23,7 +23,28 @@ def app_config(fixture_app_config):
     return fixture_app_config
 
 
+def attend_in_person(staff_id: int, mentor, hours: str = "2", at: datetime = NOW) -> None:
+    """Record the mentor at an in-person session of `hours`."""
+    in_person.record_session(
+        db.session,
+        staff_id,
+        in_person.SessionInput(
+            held_on=at.date(),
+            topic="Meeting youth where they are",
+            hours=hours,
+            facilitator="Ms. Rivera",
+            mentor_ids=[mentor.id],
+        ),
+        now=at,
+    )
+
+
 def clear_all(staff_id: int, mentor, result: str = "cleared", at: datetime = NOW) -> None:
+    """Every screening step recorded with `result`; when cleared, the in-person hours attended too."""
+    if result == "cleared":
+        needed = current_course().in_person_hours_for(mentor.mentor_type)
+        if needed:
+            attend_in_person(staff_id, mentor, f"{needed:g}", at)
     for step in current_course().screening_for(mentor.mentor_type):
         screening.record_result(
             db.session,
@@ -52,7 +73,7 @@ def test_a_new_mentor_is_not_eligible_with_every_reason(app) -> None:
     mentor = make_user()
     verdict = standing.for_mentor(db.session, mentor, current_course(), NOW)
     assert not verdict.eligible
-    assert codes(verdict) == ["no_certificate", *[f"pending:{s}" for s in STEPS]]
+    assert codes(verdict) == ["no_certificate", *[f"pending:{s}" for s in STEPS], "in_person_hours"]
     assert [item.text for item in verdict.checklist][1] == "Waiting for your program."
 
 
@@ -68,6 +89,7 @@ def test_survivor_mentors_also_need_the_readiness_conversation(app) -> None:
     staff = make_user(role="staff")
     mentor = make_user(mentor_type="survivor_mentor")
     certify(mentor)
+    attend_in_person(staff.id, mentor)
     for step in STEPS:
         screening.record_result(
             db.session,

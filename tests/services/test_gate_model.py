@@ -24,7 +24,16 @@ from hypothesis.stateful import (
 )
 
 from app.extensions import db
-from app.services import certificates, matching, mentors, progress, quizzes, screening, standing
+from app.services import (
+    certificates,
+    in_person,
+    matching,
+    mentors,
+    progress,
+    quizzes,
+    screening,
+    standing,
+)
 from app.services.errors import DomainError, NotAllowed
 from app.web import current_course
 from tests.conftest import empty_tables
@@ -50,6 +59,7 @@ STEPS = {
 }
 COOL_DOWN = {"alpha": (2, timedelta(hours=24))}  # failures in a row, pause
 VALID_MONTHS = 12
+IN_PERSON_HOURS = 2  # the default when course.yaml says nothing
 RENEWAL = timedelta(days=60)
 
 
@@ -76,6 +86,7 @@ class Model:
     suspended_since: datetime | None = None
     revocations: list[list[datetime | None]] = field(default_factory=list)  # [at, re-enabled]
     cleared: dict[str, bool] = field(default_factory=dict)
+    in_person_hours: float = 0.0
     open_matches: int = 0
 
     @property
@@ -100,7 +111,7 @@ class Model:
     def eligible(self) -> bool:
         certified = any(self.counts(c) for c in self.certificates)
         steps = all(self.cleared.get(step) for step in STEPS[self.mentor_type])
-        return certified and steps
+        return certified and steps and self.in_person_hours >= IN_PERSON_HOURS
 
     def passed_since(self, slug: str, since: datetime | None) -> bool:
         return any(since is None or at >= since for at in self.passes.get(slug, []))
@@ -189,10 +200,29 @@ class GateMachine(RuleBasedStateMachine):
         for step in STEPS[self.model.mentor_type]:
             self.record_screening(step, True)
 
+    @rule(hours=st.sampled_from(["0.5", "1", "2"]))
+    def attend_in_person(self, hours: str) -> None:
+        model = self.model
+        in_person.record_session(
+            db.session,
+            self.staff.id,
+            in_person.SessionInput(
+                held_on=model.now.date(),
+                topic="Trauma-informed practice",
+                hours=hours,
+                facilitator="Ms. Rivera",
+                mentor_ids=[self.mentor.id],
+            ),
+            now=model.now,
+        )
+        model.in_person_hours += float(hours)
+
     @rule()
     def become_ready(self) -> None:
         self.pass_every_quiz_on_the_path()
         self.clear_every_screening_step()
+        if self.model.in_person_hours < IN_PERSON_HOURS:
+            self.attend_in_person("2")
 
     @rule(slug=st.sampled_from(["alpha"]))
     def fail_quiz(self, slug: str) -> None:

@@ -217,7 +217,23 @@ def test_staff_record_screening_and_the_mentor_becomes_eligible(client, certifie
         )
         assert response.status_code == 302
     html = client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
+    assert "<strong>Not eligible.</strong>" in html
+    assert "In-person training: 0 of 2 hours." in html
+    response = post_form(
+        client,
+        "/staff/in-person",
+        {
+            "held_on": utcnow().date().isoformat(),
+            "topic": "Trauma-informed practice",
+            "hours": "2",
+            "facilitator": "Ms. Rivera",
+            "mentors": [str(mentor.id)],
+        },
+    )
+    assert response.status_code == 302
+    html = client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
     assert "<strong>Eligible.</strong>" in html and "Match this mentor" in html
+    assert "2 of 2 hours attended before a match." in html
 
 
 def test_a_screening_step_for_another_mentor_type_is_refused(client, certified) -> None:
