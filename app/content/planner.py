@@ -315,8 +315,15 @@ def check_planner(modules_dir: str | Path) -> tuple[Planner | None, list[Content
     questions = []
     for raw, question in loaded_questions:
         asked_when = _conditions(raw, "asked_when", by_id, problems)
-        if any(other == question.id for other, _choices in asked_when):
-            problems.add(raw.line_of("asked_when"), f"question '{question.id}' depends on itself")
+        earlier = {done.id for done in questions}
+        for other, _choices in asked_when:
+            # Answers are settled in order, so a question can only depend on one already asked.
+            if other not in earlier:
+                problems.add(
+                    raw.line_of("asked_when"),
+                    f"question '{question.id}' can only depend on an earlier question, "
+                    f"not '{other}'",
+                )
         questions.append(
             PlannerQuestion(
                 id=question.id,

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from app.content.planner import DIMENSION_TITLES, DIMENSIONS, Planner, PlannerQuestion
+from app.content.planner import DIMENSION_TITLES, DIMENSIONS, Planner, PlannerQuestion, Rule
 from app.models import MATCH_MODELS, PlannerAdoption, PlannerPlan, User, utcnow
 from app.services import audit
 from app.services.errors import DomainError, NotAllowed, NotFound
@@ -74,7 +74,7 @@ def recommend(planner: Planner, answers: Answers) -> dict[str, Any]:
     found: dict[str, dict[str, dict[str, list[str]]]] = {part: {} for part in DIMENSIONS}
     general: list[str] = []
 
-    def apply(rule: Any) -> None:
+    def apply(rule: Rule) -> None:
         for part, values in rule.recommend:
             for value in values:
                 entry = found[part].setdefault(value, {"reasons": [], "cautions": []})
@@ -143,7 +143,7 @@ def save_plan(
     session.add(plan)
     session.flush()
     audit.record(
-        session, "planner_plan_saved", actor_id=actor_id, target=f"plan {plan.id}", now=now
+        session, "planner.plan_saved", actor_id=actor_id, target=f"plan {plan.id}", now=now
     )
     session.commit()
     return plan
@@ -193,7 +193,7 @@ def adopt(
     session.add(PlannerAdoption(plan_id=plan.id, adopted_by_id=actor_id, adopted_at=at))
     audit.record(
         session,
-        "planner_plan_adopted",
+        "planner.plan_adopted",
         actor_id=actor_id,
         target=f"plan {plan.id}",
         detail={"match_models": list(match_models), "mentor_types": list(mentor_types)},

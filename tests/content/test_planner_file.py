@@ -142,6 +142,15 @@ def test_mistakes_are_named_by_file_and_line(
     assert expected in problems_for(modules_dir, SMALL.replace(old, new, 1))
 
 
+def test_a_question_depends_only_on_an_earlier_one(modules_dir: Path) -> None:
+    text = SMALL.replace(
+        "    choices:\n", "    asked_when:\n      comfort: uneasy\n    choices:\n", 1
+    )
+    assert problems_for(modules_dir, text) == [
+        "planner.yaml:5: question 'comfort' can only depend on an earlier question, not 'comfort'"
+    ]
+
+
 def test_every_part_needs_a_last_resort(modules_dir: Path) -> None:
     text = SMALL.replace("      purpose: developmental\n", "")
     assert problems_for(modules_dir, text) == [

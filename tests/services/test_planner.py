@@ -229,7 +229,7 @@ def test_adopting_returns_the_plans_models_and_types_and_is_audited(app) -> None
     assert types == ("staff_mentor", "survivor_mentor")
     assert planning.adopted_plan_id(db.session) == plan.id
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "planner_plan_adopted")
+        sa.select(AuditEvent).where(AuditEvent.action == "planner.plan_adopted")
     )
     assert event.actor_id == admin.id and event.target == f"plan {plan.id}"
     assert event.detail == {

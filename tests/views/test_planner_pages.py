@@ -58,6 +58,14 @@ def test_a_missing_answer_is_named_and_nothing_is_saved(app, client) -> None:
     assert plan_count() == 0
 
 
+def test_fields_the_planner_does_not_ask_for_are_never_stored(app, client) -> None:
+    sign_in(client, make_user(role="staff"))
+    submit(client, {**NEW_PROGRAM, "youth_name": ["Jane Doe"], "note": ["born 2010-01-01"]})
+    [plan] = db.session.scalars(sa.select(PlannerPlan))
+    assert "Jane" not in str(plan.answers) and "2010" not in str(plan.answers)
+    assert set(plan.answers) == set(NEW_PROGRAM) | {"survivor_readiness"}
+
+
 def test_plans_are_listed_and_compared_side_by_side(app, client) -> None:
     sign_in(client, make_user(role="staff"))
     first = submit(client, LOW_TRUST_ON_SITE).location.rsplit("/", 1)[1]
@@ -101,7 +109,7 @@ def test_an_admin_adopts_a_plan_and_it_is_audited(app, client) -> None:
     html = client.get(location).get_data(as_text=True)
     assert "This is the program's adopted plan." in html
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "planner_plan_adopted")
+        sa.select(AuditEvent).where(AuditEvent.action == "planner.plan_adopted")
     )
     assert event.actor_id == admin.id
 
