@@ -52,7 +52,7 @@ DIMENSION_TITLES = {
 
 TOP_KEYS = {"title", "introduction", "questions", "rules", "examples"}
 QUESTION_KEYS = {"id", "prompt", "hint", "multiple", "asked_when", "choices"}
-CHOICE_KEYS = {"id", "label"}
+CHOICE_KEYS = {"id", "label", "alone"}
 RULE_KEYS = {"id", "when", "unless", "otherwise", "recommend", "reason", "caution"}
 EXAMPLE_KEYS = {"id", "title", "description", "when", "unless"}
 
@@ -63,6 +63,7 @@ class Choice:
 
     id: str
     label: str
+    alone: bool = False  # on a several-answer question: cannot be chosen with another ("None yet")
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,17 @@ def _load_question(raw: Any, line: int, seen: set[str], problems: _Problems) -> 
                 continue
             choice_ids.add(choice_id)
             label = _text(raw_choice, "label", problems)
+            alone = raw_choice.get("alone", False)
+            if not isinstance(alone, bool):
+                problems.add(raw_choice.line_of("alone"), "'alone' must be true or false")
+                alone = False
+            elif alone and not multiple:
+                problems.add(
+                    raw_choice.line_of("alone"),
+                    f"'alone' is only for questions with 'multiple: true' ('{question_id}')",
+                )
             if label:
-                choices.append(Choice(id=choice_id, label=label))
+                choices.append(Choice(id=choice_id, label=label, alone=alone))
     return raw, PlannerQuestion(
         id=question_id,
         prompt=prompt or "",

@@ -40,10 +40,14 @@ def check_answers(planner: Planner, submitted: Mapping[str, Sequence[str]]) -> A
         known = {choice.id for choice in question.choices}
         if any(value not in known for value in given):
             errors[question.id] = "Choose one of the answers listed."
-        elif len(set(given)) != len(given) or (not question.multiple and len(given) > 1):
-            errors[question.id] = (
-                "Choose one answer." if not question.multiple else ("Choose each answer once.")
-            )
+        elif not question.multiple and len(given) > 1:
+            errors[question.id] = "Choose one answer."
+        elif len(set(given)) != len(given):
+            errors[question.id] = "Choose each answer once."
+        elif len(given) > 1 and (
+            alone := [choice for choice in question.choices if choice.alone and choice.id in given]
+        ):
+            errors[question.id] = f"'{alone[0].label}' cannot be chosen with other answers."
         else:
             answers[question.id] = given
     for question in planner.questions:

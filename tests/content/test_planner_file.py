@@ -123,6 +123,11 @@ def test_a_program_without_a_planner_file_has_no_planner(modules_dir: Path) -> N
             "(allowed: asked_when, choices, hint, id, multiple, prompt)",
         ),
         (
+            "        label: Uneasy\n",
+            "        label: Uneasy\n        alone: true\n",
+            "planner.yaml:10: 'alone' is only for questions with 'multiple: true' ('comfort')",
+        ),
+        (
             "    otherwise: true\n",
             "    otherwise: yes\n",
             "planner.yaml:18: 'yes' is read as true or false; write true or false, "

@@ -209,6 +209,14 @@ def test_missing_answers_are_each_named(app) -> None:
     assert db.session.scalar(sa.select(sa.func.count(PlannerPlan.id))) == 0
 
 
+def test_none_yet_cannot_be_chosen_with_mentors(app) -> None:
+    with pytest.raises(planning.InvalidAnswers) as refused:
+        planning.check_answers(
+            current_planner(), {**NEW_PROGRAM, "mentors": ["none_yet", "staff_mentors"]}
+        )
+    assert refused.value.errors == {"mentors": "'None yet' cannot be chosen with other answers."}
+
+
 def test_a_saved_plan_keeps_its_answers_and_recommendation(app) -> None:
     staff = make_user(role="staff")
     plan = planning.save_plan(db.session, current_planner(), staff.id, SCHOOL_BLENDED, NOW)
