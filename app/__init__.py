@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from app import input_checks
 from app.content import ContentError, Course, load_course
+from app.content.planner import Planner, check_planner
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.logfilters import limit_logger
 from app.web import current_course
@@ -230,6 +231,21 @@ def _configure_content(app: Flask) -> None:
             "(run 'flask content check' to list them):\n" + str(error)
         ) from error
     app.extensions["mentor_ready.course"] = course
+    planner = _load_planner_once(modules_dir, _content_fingerprint(modules_dir))
+    app.extensions["mentor_ready.planner"] = planner
+
+
+@lru_cache(maxsize=8)
+def _load_planner_once(modules_dir: str, _fingerprint: tuple) -> Planner | None:
+    """The mentoring-model planner's rules, read once per file version (None when absent)."""
+    planner, problems = check_planner(modules_dir)
+    if problems:
+        raise StartupError(
+            "The planner file has mistakes; fix them and start again "
+            "(run 'flask content check' to list them):\n"
+            + "\n".join(str(problem) for problem in problems)
+        )
+    return planner
 
 
 def _configure_blueprints(app: Flask) -> None:
@@ -243,6 +259,7 @@ def _configure_blueprints(app: Flask) -> None:
     from app.quiz.views import bp as quiz_bp
     from app.staff import (  # noqa: F401 - attach their routes to the staff blueprint
         in_person_views,
+        planner_views,
         report_views,
     )
     from app.staff.views import bp as staff_bp

@@ -9,6 +9,7 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
 
 from app.content import check_course
+from app.content.planner import check_planner
 from app.models import MENTOR_TYPE_KEYS, ROLES
 
 
@@ -35,6 +36,8 @@ def content_check(modules_dir: str | None, quizzes_dir: str | None) -> None:
     """Name every mistake as file:line: message (exit 1), or print a summary (exit 0)."""
     default_modules, default_quizzes = _content_dirs()
     course, problems = check_course(modules_dir or default_modules, quizzes_dir or default_quizzes)
+    planner, planner_problems = check_planner(modules_dir or default_modules)
+    problems = [*problems, *planner_problems]
     if problems or course is None:
         for problem in problems:
             click.echo(str(problem))
@@ -44,6 +47,11 @@ def content_check(modules_dir: str | None, quizzes_dir: str | None) -> None:
     click.echo(
         f"OK: {course.title} {course.version}: {len(course.modules)} modules, "
         f"{len(course.quizzes)} quizzes, {questions} questions."
+        + (
+            f" Planner: {len(planner.questions)} questions, {len(planner.rules)} rules."
+            if planner
+            else ""
+        )
     )
 
 

@@ -491,3 +491,40 @@ class ModuleVisit(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     module_slug: Mapped[str] = mapped_column(sa.String(100))
     first_opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PlannerPlan(db.Model):
+    """A mentoring-model plan: the program's answers and the recommendation made from them.
+
+    Answers are about the program only (choice ids from planner.yaml); no youth data and no
+    free text. The recommendation is kept as it was made, so a later change to the rules does
+    not rewrite a plan someone has read or adopted.
+    """
+
+    __tablename__ = "planner_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answers: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON)
+    recommendation: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    planner_version: Mapped[str] = mapped_column(sa.String(16))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    created_by: Mapped[User] = relationship()
+    adoptions: Mapped[list[PlannerAdoption]] = relationship(
+        back_populates="plan", order_by="PlannerAdoption.id"
+    )
+
+
+class PlannerAdoption(db.Model):
+    """An administrator adopted a plan; appended, never changed (the latest one stands)."""
+
+    __tablename__ = "planner_adoption"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("planner_plan.id"), index=True)
+    adopted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    adopted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    plan: Mapped[PlannerPlan] = relationship(back_populates="adoptions")
+    adopted_by: Mapped[User] = relationship()

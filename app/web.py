@@ -8,6 +8,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 
 from app.content import Course
+from app.content.planner import Planner
 from app.services.accounts import Site
 from app.services.errors import DomainError
 
@@ -15,6 +16,11 @@ from app.services.errors import DomainError
 def current_course() -> Course:
     """The course loaded when the app started."""
     return current_app.extensions["mentor_ready.course"]
+
+
+def current_planner() -> Planner | None:
+    """The mentoring-model planner read when the app started (None when it has no rules file)."""
+    return current_app.extensions.get("mentor_ready.planner")
 
 
 def safe_next(target: str | None) -> str | None:

@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app, current_course
 from app.extensions import db
-from app.models import User, utcnow
+from app.models import PlannerAdoption, PlannerPlan, User, utcnow
 from app.services import certificates, outbox, private_notes, screening
 from tests.conftest import FIXTURE_COURSE, config_for
 from tests.factories import make_user
@@ -38,7 +38,7 @@ def steps(app: Flask) -> list[tuple[str, str]]:
 
 def seed() -> None:
     """A mentor with a certificate (and a staff action on it), notes and screening; a staff
-    member with a second factor."""
+    member with a second factor; an adopted mentoring-model plan."""
     staff = make_user(role="staff")
     mentor = make_user()
     outbox.enqueue(db.session, mentor.email, "Waiting", "A message not sent yet.")
@@ -58,6 +58,16 @@ def seed() -> None:
         result="cleared",
         completed_on=date.today() - timedelta(days=1),
     )
+    plan = PlannerPlan(
+        answers={"comfort": ["peers"]},
+        recommendation={"match_models": ["group"], "mentor_types": ["staff_mentor"]},
+        planner_version="seed",
+        created_by_id=staff.id,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add(PlannerAdoption(plan_id=plan.id, adopted_by_id=staff.id))
+    db.session.commit()
 
 
 def rows(tables: set[str]) -> dict[str, int]:

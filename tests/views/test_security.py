@@ -369,6 +369,7 @@ def sample_values(app: Flask) -> Iterator[dict[str, object]]:
         "mentor_id": owner.id,
         "certificate_id": 1,
         "match_id": 1,
+        "plan_id": 1,
         "action": "revoke",
         "code": "ABCD-2345",
         "user_id": owner.id,
