@@ -15,7 +15,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app, current_course
 from app.extensions import db
 from app.models import PlannerAdoption, PlannerPlan, User, utcnow
-from app.services import certificates, outbox, private_notes, screening
+from app.services import certificates, in_person, outbox, private_notes, progress, screening
 from tests.conftest import FIXTURE_COURSE, config_for
 from tests.factories import make_user
 from tests.services.test_certificates import certify
@@ -38,7 +38,8 @@ def steps(app: Flask) -> list[tuple[str, str]]:
 
 def seed() -> None:
     """A mentor with a certificate (and a staff action on it), notes and screening; a staff
-    member with a second factor; an adopted mentoring-model plan."""
+    member with a second factor; an adopted mentoring-model plan; an in-person session and a
+    first module visit."""
     staff = make_user(role="staff")
     mentor = make_user()
     outbox.enqueue(db.session, mentor.email, "Waiting", "A message not sent yet.")
@@ -68,6 +69,18 @@ def seed() -> None:
     db.session.flush()
     db.session.add(PlannerAdoption(plan_id=plan.id, adopted_by_id=staff.id))
     db.session.commit()
+    progress.record_visit(db.session, mentor.id, first)
+    in_person.record_session(
+        db.session,
+        staff.id,
+        in_person.SessionInput(
+            held_on=date.today() - timedelta(days=1),
+            topic="Boundaries in practice",
+            hours="2",
+            facilitator="Ms. Rivera",
+            mentor_ids=[mentor.id],
+        ),
+    )
 
 
 def rows(tables: set[str]) -> dict[str, int]:
