@@ -10,6 +10,19 @@ MENTOR_TYPES: dict[str, str] = {
     "staff_mentor": "Staff mentor",
     "survivor_mentor": "Survivor mentor",
 }
+# What each type means, shown beside the choice when a mentor registers.
+MENTOR_TYPE_DESCRIPTIONS: dict[str, str] = {
+    "community_volunteer": "A volunteer from the community, giving a few hours a week.",
+    "care_provider": "A foster parent, kinship carer or group-home worker caring for young people.",
+    "staff_mentor": "A member of the program's or a partner agency's staff who also mentors.",
+    "survivor_mentor": "Someone with lived experience of exploitation who mentors young people.",
+}
+# Who sees the type: a survivor mentor needs to know before choosing it.
+MENTOR_TYPE_VISIBILITY = (
+    "Only your program's staff see the kind of mentor you chose. It is not printed on your "
+    "certificate or shown to anyone who checks it, and whether you share your own story with a "
+    "young person is always your choice."
+)
 
 
 @dataclass(frozen=True)

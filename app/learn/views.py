@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.learn.forms import JournalForm, MarkReadForm, PrecheckForm, SelfCarePlanForm
-from app.services import private_notes, progress, quizzes, standing
+from app.services import private_notes, progress, quizzes, screening, standing
 from app.services.errors import DomainError
 from app.web import attach_error, current_course
 
@@ -23,7 +23,10 @@ def dashboard() -> ResponseReturnValue:
         return redirect(url_for("staff.dashboard"))
     course = current_course()
     return render_template(
-        "learn/dashboard.html", standing=standing.for_mentor(db.session, current_user, course)
+        "learn/dashboard.html",
+        standing=standing.for_mentor(db.session, current_user, course),
+        screening_guide=screening.guide(course, current_user.mentor_type),
+        coordinator_contact=screening.COORDINATOR_CONTACT,
     )
 
 
@@ -60,7 +63,8 @@ def mark_read(slug: str) -> ResponseReturnValue:
         abort(404)
     if MarkReadForm().validate_on_submit():
         progress.mark_read(db.session, current_user.id, course, slug)
-        flash("Marked as read. The quiz is open when you are ready.", "success")
+        # Shown inside the card the page lands on, beside the quiz link.
+        flash("Marked as read.", "read")
     return redirect(url_for("learn.module", slug=slug, _anchor="next-step"))
 
 
@@ -114,7 +118,9 @@ def journal() -> ResponseReturnValue:
     """My journal: every module's reflection prompts with my private notes."""
     return render_template(
         "learn/journal.html",
-        pages=private_notes.journal(db.session, current_user.id, current_course()),
+        pages=private_notes.journal(
+            db.session, current_user.id, current_course(), current_user.mentor_type
+        ),
     )
 
 
