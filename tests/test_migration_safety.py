@@ -15,7 +15,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app, current_course
 from app.extensions import db
 from app.models import User, utcnow
-from app.services import certificates, outbox, private_notes, screening
+from app.services import certificates, outbox, private_notes, progress, screening
 from tests.conftest import FIXTURE_COURSE, config_for
 from tests.factories import make_user
 from tests.services.test_certificates import certify
@@ -37,8 +37,8 @@ def steps(app: Flask) -> list[tuple[str, str]]:
 
 
 def seed() -> None:
-    """A mentor with a certificate (and a staff action on it), notes and screening; a staff
-    member with a second factor."""
+    """A mentor with a certificate (and a staff action on it), notes, a saved reading place and
+    screening; a staff member with a second factor."""
     staff = make_user(role="staff")
     mentor = make_user()
     outbox.enqueue(db.session, mentor.email, "Waiting", "A message not sent yet.")
@@ -48,6 +48,8 @@ def seed() -> None:
     course = current_course()
     first = course.ordered_modules()[0].slug
     private_notes.save_journal(db.session, mentor.id, course, first, "My own notes")
+    section = course.ordered_modules()[0].sections[0].anchor
+    progress.open_section(db.session, mentor.id, course, first, section)
     step = next(iter(course.screening_steps))
     screening.record_result(
         db.session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 MENTOR_TYPES: dict[str, str] = {
@@ -23,6 +24,10 @@ MENTOR_TYPE_VISIBILITY = (
     "certificate or shown to anyone who checks it, and whether you share your own story with a "
     "young person is always your choice."
 )
+
+
+_SECTION_START = re.compile(r"(?=<h2[ >])")
+_HEADING_ID = re.compile(r'<h2[^>]*\bid="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,32 @@ class Module:
     def anchors(self) -> frozenset[str]:
         """Every heading anchor the module page has."""
         return frozenset(heading.anchor for heading in self.headings)
+
+    @property
+    def sections(self) -> tuple[Heading, ...]:
+        """The sections a reader moves through: the level-2 headings, in order."""
+        return tuple(heading for heading in self.headings if heading.level == 2)
+
+    def split_body(self) -> tuple[str, tuple[tuple[Heading, str], ...]]:
+        """The body as the text before the first section and each section with its HTML.
+
+        The sanitised body starts each section with `<h2 id="...">`, so the split is exact.
+        """
+        by_anchor = {heading.anchor: heading for heading in self.sections}
+        parts = _SECTION_START.split(self.body_html)
+        intro, chunks = parts[0], parts[1:]
+        sections: list[tuple[Heading, str]] = []
+        for chunk in chunks:
+            match = _HEADING_ID.match(chunk)
+            heading = by_anchor.get(match.group(1)) if match else None
+            if heading is None and sections:
+                previous, html = sections[-1]
+                sections[-1] = (previous, html + chunk)
+            elif heading is None:
+                intro += chunk
+            else:
+                sections.append((heading, chunk))
+        return intro, tuple(sections)
 
     def heading_title(self, anchor: str) -> str | None:
         """The title of the section with `anchor`, if there is one."""
