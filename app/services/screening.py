@@ -47,8 +47,8 @@ STEP_GUIDE: dict[str, StepGuide] = {
     "readiness_conversation": StepGuide(
         what="A private conversation about your own story, what might be hard to hear again, and "
         "the support you want while mentoring.",
-        who="Your coordinator, or a counselor they work with, arranges it with you. What you share "
-        "stays with them.",
+        who="Your coordinator, or a counselor they work with, arranges it with you. You decide "
+        "how much of your story to share.",
     ),
 }
 GENERIC_STEP = StepGuide(
