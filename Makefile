@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# `make run PORT=5301` serves on another port; BASE_URL follows it unless set.
+PORT ?= 5000
 export FLASK_APP := app
 
 .PHONY: run test test-fast lint scan format install browser-deps bench clean
@@ -21,10 +23,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-## run: create .venv, install, migrate the SQLite database, serve on http://127.0.0.1:5000
+## run: create .venv, install, migrate the SQLite database, serve on http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	BASE_URL="$${BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## test: install test tools and Debian's chromium, then run the suite on SQLite and PostgreSQL
 test: $(VENV)/.installed-test browser-deps scan

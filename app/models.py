@@ -176,6 +176,20 @@ class ModuleRead(db.Model):
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ReadingPosition(db.Model):
+    """A section of a module the mentor opened, and when last: where their place is saved."""
+
+    __tablename__ = "reading_position"
+    __table_args__ = (sa.UniqueConstraint("user_id", "module_slug", "section"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    module_slug: Mapped[str] = mapped_column(sa.String(100))
+    section: Mapped[str] = mapped_column(sa.String(100))
+    first_opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class QuizAttempt(db.Model):
     """One drawn attempt at a quiz or pre-check, with its grading once submitted."""
 

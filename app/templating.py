@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from app.content.model import MENTOR_TYPES
+from app.content.model import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_VISIBILITY, MENTOR_TYPES
 from app.services.certificates import format_code
 from app.services.matching import MODEL_LABELS as MATCH_MODEL_LABELS
 from app.services.standing import CERTIFICATE_STATUS_LABELS
@@ -33,6 +33,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.globals["MENTOR_TYPES"] = MENTOR_TYPES
+    app.jinja_env.globals["MENTOR_TYPE_DESCRIPTIONS"] = MENTOR_TYPE_DESCRIPTIONS
+    app.jinja_env.globals["MENTOR_TYPE_VISIBILITY"] = MENTOR_TYPE_VISIBILITY
     app.jinja_env.globals["MATCH_MODEL_LABELS"] = MATCH_MODEL_LABELS
     app.jinja_env.filters["certificate_status"] = lambda status: (
         CERTIFICATE_STATUS_LABELS.get(status, "None") if status else "None"

@@ -37,9 +37,9 @@ def steps(app: Flask) -> list[tuple[str, str]]:
 
 
 def seed() -> None:
-    """A mentor with a certificate (and a staff action on it), notes and screening; a staff
-    member with a second factor; an adopted mentoring-model plan; an in-person session and a
-    first module visit."""
+    """A mentor with a certificate (and a staff action on it), notes, a saved reading place and
+    screening; a staff member with a second factor; an adopted mentoring-model plan; an in-person
+    session and a first module visit."""
     staff = make_user(role="staff")
     mentor = make_user()
     outbox.enqueue(db.session, mentor.email, "Waiting", "A message not sent yet.")
@@ -49,6 +49,8 @@ def seed() -> None:
     course = current_course()
     first = course.ordered_modules()[0].slug
     private_notes.save_journal(db.session, mentor.id, course, first, "My own notes")
+    section = course.ordered_modules()[0].sections[0].anchor
+    progress.open_section(db.session, mentor.id, course, first, section)
     step = next(iter(course.screening_steps))
     screening.record_result(
         db.session,

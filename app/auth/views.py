@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
@@ -25,6 +34,8 @@ from app.web import attach_error, safe_next, site
 
 bp = Blueprint("auth", __name__)
 
+# Session key: the address the sign-in page fills in after a password was set through a link.
+SIGN_IN_EMAIL = "sign_in_email"
 SIGN_IN_FAILED = (
     "That email and password do not match an account. Check both and try again. "
     "After many failed tries an account pauses for a while; resetting its password ends the pause."
@@ -112,6 +123,8 @@ def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(next_url or _home_for(current_user))
     form = SignInForm()
+    if request.method == "GET" and SIGN_IN_EMAIL in session:
+        form.email.data = session.pop(SIGN_IN_EMAIL)
     unconfirmed = False
     if form.validate_on_submit():
         try:
@@ -207,11 +220,15 @@ def _set_password_page(token: str, purpose: str, title: str, done: str) -> Respo
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password_with_token(db.session, token, purpose, form.password.data or "")
+            user = accounts.set_password_with_token(
+                db.session, token, purpose, form.password.data or ""
+            )
         except DomainError as error:
             attach_error(form, error, default_field="password")
         else:
             logout_user()
+            # The sign-in page that follows fills the address in: they just proved it is theirs.
+            session[SIGN_IN_EMAIL] = user.email
             flash(done, "success")
             return redirect(url_for("auth.sign_in"))
     return (

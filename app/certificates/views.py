@@ -76,13 +76,19 @@ def verify_form() -> ResponseReturnValue:
     return render_template("certificates/verify_form.html", form=form), 422 if form.errors else 200
 
 
+def _not_found(code: str) -> ResponseReturnValue:
+    """The unknown-code page, with the code as typed so it can be corrected rather than retyped."""
+    form = VerifyForm(formdata=None, code=code[:64])
+    return render_template("certificates/not_found.html", form=form), 404
+
+
 @bp.get("/verify/<code>")
 @verification_limit
 def verify(code: str) -> ResponseReturnValue:
     """Whether a certificate is genuine and current; the holder as first name and last initial."""
     found = certificates.verify(db.session, code, current_app.config["CERTIFICATE_PUBLIC_NAME"])
     if found is None:
-        return render_template("certificates/not_found.html", form=VerifyForm()), 404
+        return _not_found(code)
     return render_template(
         "certificates/verify.html", certificate=found, form=NameCheckForm(), answer=None
     )
@@ -94,7 +100,7 @@ def check_name(code: str) -> ResponseReturnValue:
     """Answer only "matches" or "does not match" for the full name a verifier expects."""
     found = certificates.verify(db.session, code, current_app.config["CERTIFICATE_PUBLIC_NAME"])
     if found is None:
-        return render_template("certificates/not_found.html", form=VerifyForm()), 404
+        return _not_found(code)
     form = NameCheckForm()
     answer = None
     if form.validate_on_submit():

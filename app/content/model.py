@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 MENTOR_TYPES: dict[str, str] = {
@@ -12,6 +13,23 @@ MENTOR_TYPES: dict[str, str] = {
 }
 # National guidance: at least two hours of in-person training before a match.
 DEFAULT_IN_PERSON_HOURS = 2.0
+# What each type means, shown beside the choice when a mentor registers.
+MENTOR_TYPE_DESCRIPTIONS: dict[str, str] = {
+    "community_volunteer": "A volunteer from the community, giving a few hours a week.",
+    "care_provider": "A foster parent, kinship carer or group-home worker caring for young people.",
+    "staff_mentor": "A member of the program's or a partner agency's staff who also mentors.",
+    "survivor_mentor": "Someone with lived experience of exploitation who mentors young people.",
+}
+# Who sees the type: a survivor mentor needs to know before choosing it.
+MENTOR_TYPE_VISIBILITY = (
+    "Only your program's staff see the kind of mentor you chose. It is not printed on your "
+    "certificate or shown to anyone who checks it, and whether you share your own story with a "
+    "young person is always your choice."
+)
+
+
+_SECTION_START = re.compile(r"(?=<h2[ >])")
+_HEADING_ID = re.compile(r'<h2[^>]*\bid="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,32 @@ class Module:
     def anchors(self) -> frozenset[str]:
         """Every heading anchor the module page has."""
         return frozenset(heading.anchor for heading in self.headings)
+
+    @property
+    def sections(self) -> tuple[Heading, ...]:
+        """The sections a reader moves through: the level-2 headings, in order."""
+        return tuple(heading for heading in self.headings if heading.level == 2)
+
+    def split_body(self) -> tuple[str, tuple[tuple[Heading, str], ...]]:
+        """The body as the text before the first section and each section with its HTML.
+
+        The sanitised body starts each section with `<h2 id="...">`, so the split is exact.
+        """
+        by_anchor = {heading.anchor: heading for heading in self.sections}
+        parts = _SECTION_START.split(self.body_html)
+        intro, chunks = parts[0], parts[1:]
+        sections: list[tuple[Heading, str]] = []
+        for chunk in chunks:
+            match = _HEADING_ID.match(chunk)
+            heading = by_anchor.get(match.group(1)) if match else None
+            if heading is None and sections:
+                previous, html = sections[-1]
+                sections[-1] = (previous, html + chunk)
+            elif heading is None:
+                intro += chunk
+            else:
+                sections.append((heading, chunk))
+        return intro, tuple(sections)
 
     def heading_title(self, anchor: str) -> str | None:
         """The title of the section with `anchor`, if there is one."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import Length
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from app.services.private_notes import NOTE_MAX, PLAN_FIELD_MAX, PLAN_SECTIONS
 
@@ -13,6 +13,12 @@ class MarkReadForm(FlaskForm):
     """Say the module has been read to the end."""
 
     submit = SubmitField("I have read this module")
+
+
+class PositionForm(FlaskForm):
+    """The section a mentor has scrolled to, sent by the page's script."""
+
+    section = StringField(validators=[DataRequired(), Length(max=100)])
 
 
 class PrecheckForm(FlaskForm):

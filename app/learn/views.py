@@ -7,9 +7,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.learn.forms import JournalForm, MarkReadForm, PrecheckForm, SelfCarePlanForm
-from app.services import private_notes, progress, quizzes, standing
-from app.services.errors import DomainError
+from app.learn.forms import (
+    JournalForm,
+    MarkReadForm,
+    PositionForm,
+    PrecheckForm,
+    SelfCarePlanForm,
+)
+from app.services import private_notes, progress, quizzes, screening, standing
+from app.services.errors import DomainError, NotFound
 from app.web import attach_error, current_course
 
 bp = Blueprint("learn", __name__)
@@ -23,7 +29,11 @@ def dashboard() -> ResponseReturnValue:
         return redirect(url_for("staff.dashboard"))
     course = current_course()
     return render_template(
-        "learn/dashboard.html", standing=standing.for_mentor(db.session, current_user, course)
+        "learn/dashboard.html",
+        standing=standing.for_mentor(db.session, current_user, course),
+        places=progress.places(db.session, current_user.id, course),
+        screening_guide=screening.guide(course, current_user.mentor_type),
+        coordinator_contact=screening.COORDINATOR_CONTACT,
     )
 
 
@@ -40,9 +50,14 @@ def module(slug: str) -> ResponseReturnValue:
     if not read and not current_user.is_staff:
         progress.record_visit(db.session, current_user.id, slug)
     entry = private_notes.journal_entry(db.session, current_user.id, slug)
+    intro, sections = page.split_body()
     return render_template(
         "learn/module.html",
         module=page,
+        intro_html=intro,
+        sections=sections,
+        place=progress.places(db.session, current_user.id, course)[slug],
+        position_form=PositionForm(),
         quiz=quiz,
         read=read,
         passed=quizzes.has_passed(db.session, current_user.id, slug),
@@ -54,6 +69,33 @@ def module(slug: str) -> ResponseReturnValue:
     )
 
 
+@bp.get("/modules/<slug>/sections/<section>")
+@login_required
+def open_section(slug: str, section: str) -> ResponseReturnValue:
+    """Save the mentor's place at a section (the page's section links come here), then show it."""
+    try:
+        progress.open_section(db.session, current_user.id, current_course(), slug, section)
+    except NotFound:
+        abort(404)
+    return redirect(url_for("learn.module", slug=slug, _anchor=section))
+
+
+@bp.post("/modules/<slug>/position")
+@login_required
+def save_position(slug: str) -> ResponseReturnValue:
+    """Save the section the mentor scrolled to (the page's script sends it); no page in reply."""
+    form = PositionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        progress.open_section(
+            db.session, current_user.id, current_course(), slug, form.section.data or ""
+        )
+    except NotFound:
+        abort(404)
+    return "", 204
+
+
 @bp.post("/modules/<slug>/read")
 @login_required
 def mark_read(slug: str) -> ResponseReturnValue:
@@ -63,7 +105,8 @@ def mark_read(slug: str) -> ResponseReturnValue:
         abort(404)
     if MarkReadForm().validate_on_submit():
         progress.mark_read(db.session, current_user.id, course, slug)
-        flash("Marked as read. The quiz is open when you are ready.", "success")
+        # Shown inside the card the page lands on, beside the quiz link.
+        flash("Marked as read.", "read")
     return redirect(url_for("learn.module", slug=slug, _anchor="next-step"))
 
 
@@ -117,7 +160,9 @@ def journal() -> ResponseReturnValue:
     """My journal: every module's reflection prompts with my private notes."""
     return render_template(
         "learn/journal.html",
-        pages=private_notes.journal(db.session, current_user.id, current_course()),
+        pages=private_notes.journal(
+            db.session, current_user.id, current_course(), current_user.mentor_type
+        ),
     )
 
 

@@ -95,16 +95,27 @@ class JournalPage:
     entry: JournalEntry | None
 
 
-def journal(session: Session, user_id: int, course: Course) -> list[JournalPage]:
-    """Every module with reflection prompts or notes, in course order."""
+def journal(
+    session: Session, user_id: int, course: Course, mentor_type: str | None
+) -> list[JournalPage]:
+    """The prompts of every module on the mentor's path, and any notes they wrote, in course order.
+
+    Notes on a module that has left the path (after a type change) stay, without its prompts.
+    """
     entries = {
         e.module_slug: e
         for e in session.scalars(sa.select(JournalEntry).where(JournalEntry.user_id == user_id))
     }
+    on_path = {module.slug for module in course.modules_for(mentor_type)}
     return [
-        JournalPage(module.slug, module.title, module.reflection, entries.get(module.slug))
+        JournalPage(
+            module.slug,
+            module.title,
+            module.reflection if module.slug in on_path else (),
+            entries.get(module.slug),
+        )
         for module in course.ordered_modules()
-        if module.reflection or module.slug in entries
+        if (module.reflection and module.slug in on_path) or module.slug in entries
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -14,6 +15,59 @@ from app.services.dates import past_day_problem
 from app.services.errors import DomainError, NotFound
 
 NOTE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class StepGuide:
+    """What a screening step is and who does it, in the mentor's words."""
+
+    what: str
+    who: str
+
+
+# Every word a mentor reads about a screening step, in one table. Until the program profile
+# names the coordinator, the wording is generic; a step a course adds falls back to GENERIC_STEP.
+STEP_GUIDE: dict[str, StepGuide] = {
+    "background_check": StepGuide(
+        what="A criminal record and child-abuse registry check, which every program working with "
+        "young people must do.",
+        who="Your program's staff request it; you may be asked to sign a consent form or give "
+        "your fingerprints.",
+    ),
+    "reference_check": StepGuide(
+        what="A conversation with two or three people who know you, about how you are with young "
+        "people and how you keep commitments.",
+        who="Your coordinator contacts the people you named; they may ask you for their details.",
+    ),
+    "interview": StepGuide(
+        what="A conversation about why you want to mentor, the time you can give and the support "
+        "you will need.",
+        who="Your coordinator arranges it with you, in person or by video.",
+    ),
+    "readiness_conversation": StepGuide(
+        what="A private conversation about your own story, what might be hard to hear again, and "
+        "the support you want while mentoring.",
+        who="Your coordinator, or a counselor they work with, arranges it with you. You decide "
+        "how much of your story to share.",
+    ),
+}
+GENERIC_STEP = StepGuide(
+    what="A step your program completes before any match.",
+    who="Your program's staff arrange it with you.",
+)
+COORDINATOR_CONTACT = (
+    "Questions about screening? Contact your program's volunteer coordinator, the person who "
+    "invited you to this training. You do not need to wait for them: you are welcome to ask "
+    "where things stand."
+)
+
+
+def guide(course: Course, mentor_type: str | None) -> dict[str, StepGuide]:
+    """The guide for each screening step of a mentor type, keyed by the label the checklist shows."""
+    return {
+        course.screening_steps.get(step, step): STEP_GUIDE.get(step, GENERIC_STEP)
+        for step in course.screening_for(mentor_type)
+    }
 
 
 def record_result(

@@ -1,7 +1,7 @@
 """mentoring-model planner plans and adoptions
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0007
 Create Date: 2026-11-30 10:51:00.209485
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0010'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

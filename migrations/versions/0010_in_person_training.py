@@ -1,7 +1,7 @@
 """in-person training sessions and first module visits
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-30 10:48:47.771656
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0005'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

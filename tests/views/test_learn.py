@@ -35,7 +35,7 @@ def test_the_module_page_puts_the_content_note_before_the_text(app, client) -> N
     html = client.get(f"/modules/{module.slug}").get_data(as_text=True)
     assert module.content_note
     note = html.index("Content note")
-    assert note < html.index('<div class="module-body">')
+    assert note < html.index('<div class="module-body"')
     assert note < html.index("What you will be able to do")
     assert 'href="#key-takeaways"' in html and "Leave for My training" in html
     assert 'id="key-takeaways"' in html

@@ -374,6 +374,7 @@ def sample_values(app: Flask) -> Iterator[dict[str, object]]:
         "code": "ABCD-2345",
         "user_id": owner.id,
         "name": "knowledge-gain",
+        "section": "what-it-is",
     }
 
 
