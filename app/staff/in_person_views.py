@@ -50,7 +50,7 @@ def in_person_sessions() -> ResponseReturnValue:
         else:
             count = len(recorded.attendees)
             flash(
-                f"Session recorded: {recorded.hours:g} hours for {count} "
+                f"Session recorded: {float(recorded.hours):g} hours for {count} "
                 f"mentor{'' if count == 1 else 's'}.",
                 "success",
             )

@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import PASSWORD
+from tests.browser.helpers import PASSWORD, mailed_link
 
 FOCUS = """() => {
   const el = document.activeElement;
@@ -86,6 +86,21 @@ def test_sign_up_read_a_module_and_submit_a_quiz_by_keyboard_alone(
     press(page, "Space")
     expect(first_type).to_be_checked()
     tab_to(page, page.get_by_role("button", name="Create my account"))
+    press(page, "Enter")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+    # The emailed link, opened as from a mailbox; from there on the keyboard only again.
+    email = "kiri.keyboard@example.org"
+    page.goto(live_server.url + mailed_link(live_server, email, "confirm-email"))
+    tab_to(page, page.get_by_role("button", name="Confirm my email address"))
+    press(page, "Enter")
+    expect(page.get_by_text("Your email address is confirmed")).to_be_visible()
+    tab_to(page, page.get_by_label("Email address"))
+    press(page, "Control+A")
+    page.keyboard.type(email)
+    tab_to(page, page.get_by_label("Password"))
+    page.keyboard.type(PASSWORD)
+    tab_to(page, page.get_by_role("button", name="Sign in"))
     press(page, "Enter")
     expect(page.get_by_role("heading", name="My training")).to_be_visible()
 

@@ -37,6 +37,8 @@ def test_staff_record_a_session_for_two_mentors(app, client) -> None:
         client, "/staff/in-person", session_form(first.id, second.id), page="/staff/in-person"
     )
     assert response.status_code == 302
+    flashed = client.get(response.location).get_data(as_text=True)
+    assert "Session recorded: 2 hours for 2 mentors." in flashed
     assert db.session.scalar(sa.select(sa.func.count(InPersonAttendance.id))) == 2
     listing = client.get("/staff/in-person").get_data(as_text=True)
     assert "Boundaries in practice" in listing and "Ana Example" in listing
