@@ -27,10 +27,18 @@ def format_date(value: Any) -> str:
     return value.strftime("%-d %B %Y")
 
 
+def format_days(days: int) -> str:
+    """A number of days in words: "today", "1 day", "12 days"."""
+    if days <= 0:
+        return "since today"
+    return f"{days} day" + ("" if days == 1 else "s")
+
+
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["days"] = format_days
     app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.globals["MENTOR_TYPES"] = MENTOR_TYPES
     app.jinja_env.globals["MATCH_MODEL_LABELS"] = MATCH_MODEL_LABELS

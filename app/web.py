@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from app.content import Course
@@ -46,3 +47,28 @@ def attach_error(form: FlaskForm, error: DomainError, default_field: str | None 
         field.errors = [*list(field.errors), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def confirm_first(
+    *, title: str, explanation: str, button: str, back: str
+) -> ResponseReturnValue | None:
+    """A page asking to confirm a dangerous POST, unless this POST is the confirmation.
+
+    The page posts the same fields back with `confirmed=yes`, so it works without JavaScript.
+    """
+    if request.form.get("confirmed") == "yes":
+        return None
+    fields = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in ("csrf_token", "confirmed", "submit")
+    ]
+    return render_template(
+        "confirm.html",
+        title=title,
+        explanation=explanation,
+        button=button,
+        back=back,
+        action=request.path,
+        fields=fields,
+    )

@@ -9,9 +9,10 @@ from flask_login import current_user
 from app.access import admin_required, recent_password_required
 from app.admin.forms import InviteStaffForm, ResendInvitationForm, ResetSecondFactorForm, RoleForm
 from app.extensions import db
+from app.models import User
 from app.services import second_factor, staff_accounts
 from app.services.errors import DomainError, NotFound
-from app.web import attach_error, site
+from app.web import attach_error, confirm_first, site
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -68,6 +69,22 @@ def change_role(user_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Choose staff or administrator. Nothing was changed.", "error")
         return redirect(url_for("admin.accounts"))
+    target = db.session.get(User, user_id)
+    if target is None:
+        abort(404)
+    promote = form.role.data == "admin"
+    page = confirm_first(
+        title=f"Make {target.name} {'an administrator' if promote else 'staff'}?",
+        explanation=(
+            f"{target.name} will be able to manage staff accounts, roles and second factors."
+            if promote
+            else f"{target.name} will no longer manage staff accounts, roles or second factors."
+        ),
+        button=f"Yes, make {target.name} {'an administrator' if promote else 'staff'}",
+        back=url_for("admin.accounts"),
+    )
+    if page is not None:
+        return page
     try:
         user = staff_accounts.change_role(db.session, current_user, user_id, form.role.data or "")
     except NotFound:
@@ -108,6 +125,19 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
     """Remove a colleague's authenticator app (a lost phone); they set one up at next sign-in."""
     if not ResetSecondFactorForm().validate_on_submit():
         abort(400)
+    target = db.session.get(User, user_id)
+    if target is None:
+        abort(404)
+    page = confirm_first(
+        title=f"Reset {target.name}’s second factor?",
+        explanation=(
+            f"{target.name} is signed out and sets up an authenticator app at their next sign-in."
+        ),
+        button=f"Yes, reset {target.name}’s second factor",
+        back=url_for("admin.accounts"),
+    )
+    if page is not None:
+        return page
     try:
         user = second_factor.reset(db.session, current_user, user_id)
     except NotFound:

@@ -38,7 +38,7 @@ class ScreeningForm(FlaskForm):
     )
     completed_on = DateField(
         "Date completed",
-        validators=[InputRequired("Enter the date, as YYYY-MM-DD."), plausible_date],
+        validators=[InputRequired("Enter the date."), plausible_date],
     )
     note = TextAreaField(
         "Note (optional)", validators=[Length(max=2000)], description="Seen by staff only."
@@ -79,7 +79,7 @@ class MatchForm(FlaskForm):
     )
     started_on = DateField(
         "Start date",
-        validators=[InputRequired("Enter the start date, as YYYY-MM-DD."), plausible_date],
+        validators=[InputRequired("Enter the start date."), plausible_date],
     )
     submit = SubmitField("Record the match")
 
@@ -88,7 +88,7 @@ class EndMatchForm(FlaskForm):
     """End a match with its date and the reason for closure."""
 
     ended_on = DateField(
-        "End date", validators=[InputRequired("Enter the end date, as YYYY-MM-DD."), plausible_date]
+        "End date", validators=[InputRequired("Enter the end date."), plausible_date]
     )
     reason = TextAreaField(
         "Closure reason",

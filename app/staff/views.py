@@ -25,7 +25,16 @@ from app.access import recent_password_required, staff_required
 from app.extensions import db
 from app.input_checks import whole_number
 from app.models import Certificate, User, utcnow
-from app.services import audit, certificates, matching, mentors, roster, screening, staff_accounts
+from app.services import (
+    audit,
+    certificates,
+    matching,
+    mentors,
+    roster,
+    screening,
+    staff_accounts,
+    standing,
+)
 from app.services.csv_export import csv_lines
 from app.services.dates import parse_day
 from app.services.errors import DomainError, NotFound
@@ -37,7 +46,7 @@ from app.staff.forms import (
     MentorTypeForm,
     ScreeningForm,
 )
-from app.web import attach_error, current_course
+from app.web import attach_error, confirm_first, current_course
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -51,13 +60,16 @@ CERTIFICATE_ACTIONS = {
 }
 
 
-def _screening_form(mentor: User) -> ScreeningForm:
+def _screening_form(mentor: User, records: list | None = None) -> ScreeningForm:
+    """The screening form; a fresh one starts at today and the first step not yet cleared."""
     course = current_course()
-    form = ScreeningForm()
-    form.step.choices = [
-        SelectChoice(step, course.screening_steps[step])
-        for step in course.screening_for(mentor.mentor_type)
-    ]
+    steps = course.screening_for(mentor.mentor_type)
+    latest = standing.latest_screening(records or [])
+    first_open = next(
+        (step for step in steps if step not in latest or latest[step].result != "cleared"), None
+    )
+    form = ScreeningForm(step=first_open, completed_on=utcnow().date())
+    form.step.choices = [SelectChoice(step, course.screening_steps[step]) for step in steps]
     return form
 
 
@@ -72,7 +84,7 @@ def _render_mentor(
         render_template(
             "staff/mentor.html",
             detail=detail,
-            screening_form=screening_form or _screening_form(detail.user),
+            screening_form=screening_form or _screening_form(detail.user, detail.screening),
             action_form=CertificateActionForm(),
             type_form=MentorTypeForm(mentor_type=detail.user.mentor_type),
             confirm_form=ConfirmForm(),
@@ -93,9 +105,11 @@ def _page_number() -> int | None:
 def dashboard() -> ResponseReturnValue:
     """The funnel and what needs a coordinator's attention today."""
     course = current_course()
-    funnel, attention = roster.dashboard(roster.roster_rows(db.session, course))
+    now = utcnow()
+    funnel, attention = roster.dashboard(roster.roster_rows(db.session, course, now=now), now)
     return render_template(
         "staff/dashboard.html",
+        now=now,
         funnel=funnel,
         attention=attention,
         review=matching.needing_review(db.session, course),
@@ -122,6 +136,7 @@ def roster_list() -> ResponseReturnValue:
             sorts=roster.SORTS,
             certificate_filters=roster.CERTIFICATE_FILTERS,
             yes_no=roster.YES_NO,
+            stages=roster.STAGES,
         ),
         400 if problems else 200,
     )
@@ -273,6 +288,18 @@ def account_action(user_id: int, action: str) -> ResponseReturnValue:
     )
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if action == "deactivate":
+        page = confirm_first(
+            title=f"Deactivate {target.name}’s account?",
+            explanation=(
+                f"{target.name} is signed out everywhere and cannot sign in. A mentor stops being "
+                "eligible to be matched. Every record is kept, and the account can be reactivated."
+            ),
+            button=f"Yes, deactivate {target.name}",
+            back=back,
+        )
+        if page is not None:
+            return page
     try:
         perform(db.session, current_user, user_id)
     except DomainError as error:
@@ -335,6 +362,18 @@ def certificate_action(certificate_id: int, action: str) -> ResponseReturnValue:
         return redirect(
             url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates")
         )
+    if action == "revoke":
+        page = confirm_first(
+            title="Revoke this certificate?",
+            explanation=(
+                "Revoking is final: every certificate of this mentor in force or not yet started "
+                f"stops counting, and they are no longer eligible. Your reason: “{form.reason.data}”"
+            ),
+            button="Yes, revoke",
+            back=url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates"),
+        )
+        if page is not None:
+            return page
     try:
         perform(db.session, current_user.id, certificate_id, form.reason.data or "")
     except DomainError as error:

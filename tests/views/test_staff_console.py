@@ -308,7 +308,7 @@ def test_staff_can_change_a_mentors_type_and_deactivate_them(staff_client) -> No
     db.session.refresh(mentor)
     assert mentor.mentor_type == "survivor_mentor"
     token = mentor.session_token
-    post_form(staff_client, f"/staff/accounts/{mentor.id}/deactivate")
+    post_form(staff_client, f"/staff/accounts/{mentor.id}/deactivate", {"confirmed": "yes"})
     db.session.refresh(mentor)
     assert not mentor.is_active and mentor.session_token != token
     assert "inactive" in [
@@ -321,8 +321,10 @@ def test_staff_can_change_a_mentors_type_and_deactivate_them(staff_client) -> No
 
 def test_staff_cannot_deactivate_an_admin_or_themselves(staff_client) -> None:
     admin = make_user(role="admin")
-    post_form(staff_client, f"/staff/accounts/{admin.id}/deactivate")
-    post_form(staff_client, f"/staff/accounts/{staff_client.staff.id}/deactivate")
+    post_form(staff_client, f"/staff/accounts/{admin.id}/deactivate", {"confirmed": "yes"})
+    post_form(
+        staff_client, f"/staff/accounts/{staff_client.staff.id}/deactivate", {"confirmed": "yes"}
+    )
     db.session.refresh(admin)
     assert admin.is_active and db.session.get(User, staff_client.staff.id).is_active
 

@@ -1,0 +1,228 @@
+"""The coordinator's week: the dashboard's ready list, links to the roster, safe dangerous actions."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import User, utcnow
+from app.services import matching, screening
+from app.web import current_course
+from tests.factories import make_user, post_form, sign_in, status_of
+from tests.services.test_certificates import certify, pass_quiz
+from tests.services.test_eligibility_matching import clear_all, eligible_mentor
+
+
+@pytest.fixture
+def app_config(fixture_app_config):
+    return fixture_app_config
+
+
+@pytest.fixture
+def staff_client(app, client):
+    staff = make_user(role="staff", name="Sam Staff")
+    sign_in(client, staff)
+    client.staff = staff
+    return client
+
+
+def section(html: str, title: str) -> str:
+    """The HTML of the dashboard section whose heading starts with `title`."""
+    start = html.index(title)
+    return html[start : html.index("</section>", start)]
+
+
+def roster_names(client, url: str) -> set[str]:
+    html = client.get(url.replace("&amp;", "&")).get_data(as_text=True)
+    return set(re.findall(r'href="/staff/mentors/\d+">([^<]+)</a>', html))
+
+
+def test_every_funnel_count_opens_the_mentors_it_counts(staff_client) -> None:
+    staff = staff_client.staff
+    ready = eligible_mentor(staff.id, name="Ada Ready")
+    started = make_user(name="Bo Started")
+    pass_quiz(started.id, "alpha", utcnow())
+    certified = make_user(name="Cy Certified")
+    certify(certified)
+    make_user(name="Di New")
+    html = staff_client.get("/staff/").get_data(as_text=True)
+    funnel = html.split("From sign-up to match")[1].split("Ready to match")[0]
+    links = dict(
+        (label.strip(), href)
+        for href, label in re.findall(
+            r'<a href="([^"]+)"><span class="funnel-count">\d+</span>([^<]+)</a>', funnel
+        )
+    )
+    assert set(links) == {
+        "registered",
+        "in training",
+        "certified",
+        "eligible to be matched",
+        "matched",
+    }
+    assert roster_names(staff_client, links["registered"]) == {
+        "Ada Ready",
+        "Bo Started",
+        "Cy Certified",
+        "Di New",
+    }
+    # In training counts those who started and hold no valid certificate, never certified ones.
+    assert roster_names(staff_client, links["in training"]) == {"Bo Started"}
+    assert '<span class="funnel-count">1</span> in training' in funnel
+    assert "no valid certificate yet" in funnel
+    assert roster_names(staff_client, links["certified"]) == {"Ada Ready", "Cy Certified"}
+    assert roster_names(staff_client, links["eligible to be matched"]) == {"Ada Ready"}
+    assert roster_names(staff_client, links["matched"]) == set()
+    assert ready.id
+
+
+def test_ready_to_match_lists_eligible_unmatched_mentors_longest_waiting_first(
+    staff_client,
+) -> None:
+    staff = staff_client.staff
+    long_ago = utcnow() - timedelta(days=20)
+    waiting = make_user(name="Wu Waiting", now=long_ago)
+    certify(waiting, long_ago)
+    clear_all(staff.id, waiting)
+    fresh = make_user(name="Fay Fresh")
+    certify(fresh, utcnow() - timedelta(days=2))
+    clear_all(staff.id, fresh)
+    matched = eligible_mentor(staff.id, name="Mo Matched")
+    matching.create_match(
+        db.session,
+        staff.id,
+        current_course(),
+        model="one_to_one",
+        mentor_ids=[matched.id],
+        youth_codes=["Y-1001"],
+        started_on=utcnow().date(),
+        youth_code_pattern=r"Y-\d{4}",
+    )
+    make_user(name="Nia Notyet")
+    ready = section(staff_client.get("/staff/").get_data(as_text=True), "Ready to match")
+    assert "Ready to match (2)" in ready
+    assert ready.index("Wu Waiting") < ready.index("Fay Fresh")
+    assert "waiting 20 days" in ready
+    assert "Mo Matched" not in ready and "Nia Notyet" not in ready
+    assert f"/staff/matches/new?mentor={fresh.id}" in ready
+    assert roster_names(staff_client, "/staff/mentors?stage=ready&sort=waiting") == {
+        "Wu Waiting",
+        "Fay Fresh",
+    }
+
+
+def test_the_roster_shows_why_a_mentor_is_not_eligible(staff_client) -> None:
+    mentor = make_user(name="Cy Certified")
+    certify(mentor)
+    html = staff_client.get("/staff/mentors").get_data(as_text=True)
+    row = html[html.index("Cy Certified") :]
+    row = row[: row.index("</tr>")]
+    cell = re.search(
+        r"No<span class=\"visually-hidden\">:</span><ul class=\"reasons\">(.*?)</ul>", row
+    )
+    assert cell and "pending" in cell.group(1)
+    assert '<span class="visually-hidden">' not in cell.group(1)
+
+
+def test_every_truncated_dashboard_list_links_to_the_full_filtered_roster(staff_client) -> None:
+    for number in range(23):
+        certify(make_user(name=f"Screening Pending{number:02d}"))
+    html = staff_client.get("/staff/").get_data(as_text=True)
+    pending = section(html, "Certified, screening not finished")
+    assert pending.count('href="/staff/mentors/') == 20
+    link = re.search(r'<a href="([^"]+)">And 3 more: see all 23 on the roster</a>', pending)
+    assert link
+    names = roster_names(staff_client, link.group(1))
+    assert len(names) == 23 and all(name.startswith("Screening Pending") for name in names)
+
+
+def test_an_unknown_stage_is_a_clear_error(staff_client) -> None:
+    response = staff_client.get("/staff/mentors?stage=everyone")
+    assert response.status_code == 400
+    assert "is not one of the choices for stage" in response.get_data(as_text=True)
+
+
+# Dangerous actions ask first -----------------------------------------------------------------
+
+
+def test_deactivating_a_mentor_asks_on_a_page_of_its_own_first(staff_client) -> None:
+    mentor = make_user(name="Dee Mentor")
+    detail = staff_client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
+    assert 'class="button button-danger">Deactivate account' in detail
+    path = f"/staff/accounts/{mentor.id}/deactivate"
+    first = post_form(staff_client, path, page=f"/staff/mentors/{mentor.id}")
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert "Deactivate Dee Mentor’s account?" in page
+    assert 'name="confirmed" value="yes"' in page and f'action="{path}"' in page
+    assert f'href="/staff/mentors/{mentor.id}">Cancel and go back' in page
+    db.session.refresh(mentor)
+    assert mentor.is_active
+    done = post_form(staff_client, path, {"confirmed": "yes"})
+    assert done.status_code == 302
+    db.session.refresh(mentor)
+    assert not mentor.is_active
+
+
+def test_revoking_asks_first_and_keeps_the_reason(staff_client) -> None:
+    mentor = make_user()
+    certificate = certify(mentor)
+    path = f"/staff/certificates/{certificate.id}/revoke"
+    first = post_form(staff_client, path, {"reason": "Final decision"})
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200 and "Revoke this certificate?" in page
+    assert 'name="reason" value="Final decision"' in page
+    assert status_of(certificate, utcnow()) == "valid"
+    post_form(staff_client, path, {"reason": "Final decision", "confirmed": "yes"})
+    db.session.expire_all()
+    assert status_of(certificate, utcnow()) == "revoked"
+
+
+def test_role_changes_ask_first_and_privilege_buttons_look_dangerous(app, client) -> None:
+    admin = make_user(role="admin")
+    colleague = make_user(role="staff", name="Col League")
+    sign_in(client, admin)
+    html = client.get("/admin/accounts").get_data(as_text=True)
+    assert 'class="button button-danger">Make administrator' in html
+    assert 'class="button button-danger">Deactivate' in html
+    first = post_form(
+        client, f"/admin/accounts/{colleague.id}/role", {"role": "admin"}, page="/admin/accounts"
+    )
+    assert "Make Col League an administrator?" in first.get_data(as_text=True)
+    assert db.session.scalar(sa.select(User.role).where(User.id == colleague.id)) == "staff"
+    post_form(client, f"/admin/accounts/{colleague.id}/role", {"role": "admin", "confirmed": "yes"})
+    db.session.expire_all()
+    assert db.session.get(User, colleague.id).role == "admin"
+
+
+def test_secondary_and_danger_buttons_are_not_overridden_by_the_primary_rule(app) -> None:
+    css = Path(app.static_folder, "style.css").read_text()
+    assert "button.button-secondary" in css and "button.button-danger" in css
+
+
+# Forms -----------------------------------------------------------------------------------------
+
+
+def test_the_screening_form_starts_at_today_and_the_first_step_not_cleared(staff_client) -> None:
+    mentor = make_user()
+    steps = current_course().screening_for(mentor.mentor_type)
+    screening.record_result(
+        db.session,
+        staff_client.staff.id,
+        mentor.id,
+        current_course(),
+        step=steps[0],
+        result="cleared",
+        completed_on=utcnow().date(),
+    )
+    html = staff_client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
+    assert re.search(
+        rf'<option selected value="{steps[1]}">|<option value="{steps[1]}" selected', html
+    )
+    assert f'value="{utcnow().date().isoformat()}"' in html
+    assert "YYYY" not in html
