@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from app.content.model import MENTOR_TYPES
+from app.services.audit import action_label, detail_text
 from app.services.certificates import format_code
 from app.services.matching import MODEL_LABELS as MATCH_MODEL_LABELS
 from app.services.standing import CERTIFICATE_STATUS_LABELS
@@ -39,6 +40,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["days"] = format_days
+    app.jinja_env.filters["audit_action"] = action_label
+    app.jinja_env.filters["audit_detail"] = detail_text
     app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.globals["MENTOR_TYPES"] = MENTOR_TYPES
     app.jinja_env.globals["MATCH_MODEL_LABELS"] = MATCH_MODEL_LABELS

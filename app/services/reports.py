@@ -25,6 +25,8 @@ from app.services.errors import DomainError
 
 DEFAULT_DAYS = 365
 FLAG_BELOW = 0.5
+# A share from a handful of answers says nothing about the question: flag only from this many.
+FLAG_MIN_ANSWERS = 10
 
 
 # Date range --------------------------------------------------------------------------------------
@@ -244,9 +246,9 @@ class QuestionStats:
 
     @property
     def flagged(self) -> bool:
-        """Answered correctly in under half of its draws: worth the content author's look."""
+        """Answered correctly in under half of at least ten draws: worth the author's look."""
         share = self.share_correct
-        return share is not None and share < FLAG_BELOW
+        return self.shown >= FLAG_MIN_ANSWERS and share is not None and share < FLAG_BELOW
 
 
 def question_stats(

@@ -22,6 +22,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.access import recent_password_required, staff_required
+from app.content.model import MENTOR_TYPES
 from app.extensions import db
 from app.input_checks import whole_number
 from app.models import Certificate, User, utcnow
@@ -88,6 +89,7 @@ def _render_mentor(
             action_form=CertificateActionForm(),
             type_form=MentorTypeForm(mentor_type=detail.user.mentor_type),
             confirm_form=ConfirmForm(),
+            vocabulary=_vocabulary(),
         ),
         status,
     )
@@ -196,10 +198,25 @@ def roster_csv() -> ResponseReturnValue:
     )
 
 
-@bp.get("/audit")
-@staff_required
-def audit_log() -> ResponseReturnValue:
-    """Every recorded action, newest first; read-only."""
+def _vocabulary() -> audit.Vocabulary:
+    """The words for codes that audit entries hold, from the course and the product's tables."""
+    return audit.Vocabulary(
+        codes={
+            **{slug: module.title for slug, module in current_course().modules.items()},
+            **current_course().screening_steps,
+            **MENTOR_TYPES,
+            **matching.MODEL_LABELS,
+            "cleared": "Cleared",
+            "not_cleared": "Not cleared",
+            "admin": "Administrator",
+            "staff": "Staff",
+            "mentor": "Mentor",
+        }
+    )
+
+
+def _audit_filters() -> tuple[dict[str, str], dict[str, date | None], list[str]]:
+    """The audit log's filters from the query string, and what is wrong with them."""
     problems = []
     values = {
         key: " ".join((request.args.get(key) or "").split())[:200]
@@ -215,6 +232,14 @@ def audit_log() -> ResponseReturnValue:
             dates[key] = None
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         problems.append("The “from” date must not be after the “to” date.")
+    return values, dates, problems
+
+
+@bp.get("/audit")
+@staff_required
+def audit_log() -> ResponseReturnValue:
+    """Every recorded action, newest first; read-only."""
+    values, dates, problems = _audit_filters()
     page = _page_number()
     if page is None:
         problems.append("The page number must be a whole number from 1.")
@@ -240,8 +265,45 @@ def audit_log() -> ResponseReturnValue:
             dates={key: (value.isoformat() if value else "") for key, value in dates.items()},
             actions=audit.actions(db.session),
             problems=problems,
+            vocabulary=_vocabulary(),
         ),
         400 if problems else 200,
+    )
+
+
+@bp.get("/audit.csv")
+@staff_required
+@recent_password_required()
+def audit_csv() -> ResponseReturnValue:
+    """The audit log with the current filters as CSV, streamed; the export is itself audited."""
+    values, dates, problems = _audit_filters()
+    if problems:
+        abort(400)
+    audit.record(
+        db.session,
+        "export.audit",
+        actor_id=current_user.id,
+        detail={
+            **{key: value for key, value in values.items() if value},
+            **{key: value.isoformat() for key, value in dates.items() if value},
+        },
+    )
+    db.session.commit()
+    rows = audit.export_rows(
+        db.session,
+        _vocabulary(),
+        actor=values["actor"],
+        action=values["action"],
+        mentor=values["mentor"],
+        date_from=dates["from"],
+        date_to=dates["to"],
+    )
+    return Response(
+        stream_with_context(csv_lines(audit.EXPORT_HEADER, rows)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-{date.today().isoformat()}.csv"'
+        },
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -10,12 +12,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User, utcnow
+from app.models import AuditEvent, User, utcnow
 from app.services import matching, screening
 from app.web import current_course
 from tests.factories import make_user, post_form, sign_in, status_of
 from tests.services.test_certificates import certify, pass_quiz
 from tests.services.test_eligibility_matching import clear_all, eligible_mentor
+from tests.views.test_staff_sessions import age
 
 
 @pytest.fixture
@@ -226,3 +229,66 @@ def test_the_screening_form_starts_at_today_and_the_first_step_not_cleared(staff
     )
     assert f'value="{utcnow().date().isoformat()}"' in html
     assert "YYYY" not in html
+
+
+# Words, not system labels ----------------------------------------------------------------------
+
+
+def test_the_audit_log_and_mentor_detail_speak_in_words(staff_client) -> None:
+    staff = staff_client.staff
+    mentor = eligible_mentor(staff.id, name="Wyn Words")
+    matching.create_match(
+        db.session,
+        staff.id,
+        current_course(),
+        model="group",
+        mentor_ids=[mentor.id],
+        youth_codes=["Y-1001", "Y-1002"],
+        started_on=utcnow().date(),
+        youth_code_pattern=r"Y-\d{4}",
+    )
+    html = staff_client.get("/staff/audit").get_data(as_text=True)
+    assert "Match recorded" in html and "match.created" not in html.split("<table")[1]
+    assert "Screening result recorded" in html
+    steps = current_course().screening_steps
+    step = current_course().screening_for(mentor.mentor_type)[0]
+    assert f"· {steps[step]}</td>" in html
+    assert "youth codes: Y-1001, Y-1002" in html and "['Y-1001'" not in html
+    assert "result: Cleared" in html
+    detail = staff_client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
+    titles = [module.title for module in current_course().modules_for(mentor.mentor_type)]
+    attempts = detail.split("Quiz attempts")[1].split("</table>")[0]
+    assert all(f"<td>{title}</td>" in attempts for title in titles)
+    assert f"<td>{steps[step]}</td>" in detail
+    assert "Match recorded" in detail.split("Audit trail")[1]
+
+
+def test_staff_export_the_audit_log_as_safe_streamed_audited_csv(staff_client) -> None:
+    staff = staff_client.staff
+    make_user(name='=HYPERLINK("http://evil")')
+    eligible_mentor(staff.id, name="Cleo Csv")
+    page = staff_client.get("/staff/audit?mentor=Cleo").get_data(as_text=True)
+    assert 'href="/staff/audit.csv?mentor=Cleo"' in page
+    response = staff_client.get("/staff/audit.csv?mentor=Cleo")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.is_streamed
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
+    assert rows[0][:6] == ["When (UTC)", "Who", "Action", "About", "Target", "Detail"]
+    assert rows[0][6:] == ["Event id", "Action id", "Actor id", "Subject id"]
+    actions = {(row[2], row[7]) for row in rows[1:]}
+    assert ("Screening result recorded", "screening.recorded") in actions
+    assert all(row[3] == "Cleo Csv" for row in rows[1:])
+    everything = staff_client.get("/staff/audit.csv").get_data(as_text=True)
+    assert '\'=HYPERLINK("http://evil")' in everything.replace('""', '"')
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "export.audit").limit(1)
+    )
+    assert event.actor_id == staff.id and event.detail == {"mentor": "Cleo"}
+    assert staff_client.get("/staff/audit.csv?from=nonsense").status_code == 400
+
+
+def test_exporting_the_audit_log_asks_for_a_recent_password(staff_client) -> None:
+    age(staff_client, reauthenticated=16 * 60)
+    response = staff_client.get("/staff/audit.csv")
+    assert response.status_code == 302
+    assert response.location.startswith("/account/confirm-password")

@@ -262,7 +262,7 @@ def test_the_audit_log_lists_filters_and_pages(staff_client) -> None:
     certify(mentor)
     clear_all(staff.id, mentor)
     html = staff_client.get("/staff/audit").get_data(as_text=True)
-    assert "screening.recorded" in html and "Sam Staff" in html
+    assert "Screening result recorded" in html and "Sam Staff" in html
     html = staff_client.get("/staff/audit?action=account.created&mentor=Audited").get_data(
         as_text=True
     )
@@ -271,7 +271,7 @@ def test_the_audit_log_lists_filters_and_pages(staff_client) -> None:
     html = staff_client.get(f"/staff/audit?from={today}&to={today}&actor=sam").get_data(
         as_text=True
     )
-    assert "screening.recorded" in html
+    assert "Screening result recorded" in html
 
 
 @pytest.mark.parametrize(
@@ -350,6 +350,6 @@ def test_mentor_detail_shows_every_part_staff_may_see(staff_client) -> None:
         "Screening",
         "Matches",
         "Audit trail",
-        "account.created",
+        "Account created",
     ):
         assert part in html
