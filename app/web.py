@@ -72,3 +72,18 @@ def confirm_first(
         action=request.path,
         fields=fields,
     )
+
+
+def where_mail_goes() -> str:
+    """One sentence saying where an emailed link really goes on this deployment."""
+    if current_app.config["MAIL_SERVER"]:
+        return "They are being emailed the link."
+    if current_app.config.get("ENV_NAME") == "production":
+        return (
+            "Mail is not set up on this server (MAIL_SERVER is empty), so no email will arrive: "
+            "set up mail, then send the invitation again."
+        )
+    return (
+        "Mail is not set up (MAIL_SERVER is empty), so nothing is emailed: the message with the "
+        "link is written to the development log when `flask outbox send` runs."
+    )

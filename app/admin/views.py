@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import User
 from app.services import second_factor, staff_accounts
 from app.services.errors import DomainError, NotFound
-from app.web import attach_error, confirm_first, site
+from app.web import attach_error, confirm_first, site, where_mail_goes
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -37,13 +37,14 @@ def accounts() -> ResponseReturnValue:
         else:
             if resent:
                 flash(
-                    f"{user.name} was already invited and has not accepted yet: a new link is on "
-                    "its way, and the earlier one no longer works.",
+                    f"{user.name} was already invited and has not accepted yet: there is a new "
+                    f"link, and the earlier one no longer works. {where_mail_goes()}",
                     "success",
                 )
             else:
                 flash(
-                    f"{user.name} is added. They are being emailed a link to choose a password.",
+                    f"{user.name} is invited and shows as “Invited” until they choose a "
+                    f"password with the link. {where_mail_goes()}",
                     "success",
                 )
             return redirect(url_for("admin.accounts"))
@@ -53,6 +54,8 @@ def accounts() -> ResponseReturnValue:
             form=form,
             accounts=staff_accounts.staff_accounts(db.session),
             invitation_pending=staff_accounts.invitation_pending,
+            invitation_cancelled=staff_accounts.invitation_cancelled,
+            mail_configured=bool(current_app.config["MAIL_SERVER"]),
             role_form=RoleForm(),
             resend_form=ResendInvitationForm(),
         ),
@@ -112,9 +115,28 @@ def resend_invitation(user_id: int) -> ResponseReturnValue:
         flash(f"{error.message} Nothing was sent.", "error")
     else:
         flash(
-            f"A new invitation is on its way to {user.name}; the earlier link no longer works.",
+            f"There is a new invitation link for {user.name}; the earlier one no longer works. "
+            f"{where_mail_goes()}",
             "success",
         )
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.post("/accounts/<int:user_id>/invitation/cancel")
+@admin_required
+def cancel_invitation(user_id: int) -> ResponseReturnValue:
+    """Withdraw an invitation that has not been accepted; the account is kept, closed."""
+    if not ResendInvitationForm().validate_on_submit():
+        flash("The form had expired. Nothing was changed.", "error")
+        return redirect(url_for("admin.accounts"))
+    try:
+        user = staff_accounts.cancel_invitation(db.session, current_user, user_id)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(f"{error.message} Nothing was changed.", "error")
+    else:
+        flash(f"The invitation of {user.name} is cancelled; its link no longer works.", "success")
     return redirect(url_for("admin.accounts"))
 
 

@@ -13,11 +13,12 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, User, utcnow
-from app.services import matching, screening
-from app.web import current_course
+from app.services import matching, screening, staff_accounts
+from app.web import current_course, site
 from tests.factories import make_user, post_form, sign_in, status_of
 from tests.services.test_certificates import certify, pass_quiz
 from tests.services.test_eligibility_matching import clear_all, eligible_mentor
+from tests.views.test_admin import invite
 from tests.views.test_staff_sessions import age
 
 
@@ -292,3 +293,60 @@ def test_exporting_the_audit_log_asks_for_a_recent_password(staff_client) -> Non
     response = staff_client.get("/staff/audit.csv")
     assert response.status_code == 302
     assert response.location.startswith("/account/confirm-password")
+
+
+# Invitations -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(app, client):
+    admin = make_user(role="admin", name="Avery Admin")
+    sign_in(client, admin)
+    client.admin = admin
+    return client
+
+
+def test_inviting_says_where_the_link_went_when_mail_is_not_set_up(admin_client) -> None:
+    invite(admin_client)
+    page = admin_client.get("/admin/accounts").get_data(as_text=True)
+    assert "They have been emailed" not in page and "are being emailed" not in page
+    assert "Mail is not set up" in page and "development log" in page
+    assert "<strong>Invited</strong>" in page
+
+
+def test_with_a_mail_server_the_invitation_says_it_is_emailed(admin_client, app) -> None:
+    app.config["MAIL_SERVER"] = "smtp.example.org"
+    invite(admin_client)
+    page = admin_client.get("/admin/accounts").get_data(as_text=True)
+    assert "They are being emailed the link." in page and "Mail is not set up" not in page
+
+
+def test_an_admin_cancels_an_invitation_and_its_link_stops_working(admin_client, app) -> None:
+    link = invite(admin_client)
+    newcomer = db.session.scalar(sa.select(User).where(User.email == "new.staff@example.org"))
+    page = admin_client.get("/admin/accounts").get_data(as_text=True)
+    assert f'action="/admin/accounts/{newcomer.id}/invitation/cancel"' in page
+    response = post_form(
+        admin_client, f"/admin/accounts/{newcomer.id}/invitation/cancel", page="/admin/accounts"
+    )
+    assert response.status_code == 302
+    page = admin_client.get("/admin/accounts").get_data(as_text=True)
+    assert "is cancelled" in page and "Invitation cancelled" in page
+    assert app.test_client().get(link).status_code == 404
+    assert "account.invitation_cancelled" in set(db.session.scalars(sa.select(AuditEvent.action)))
+    again = post_form(
+        admin_client, f"/admin/accounts/{newcomer.id}/invitation/cancel", page="/admin/accounts"
+    )
+    assert "Nothing was changed" in admin_client.get(again.location).get_data(as_text=True)
+
+
+def test_staff_cannot_cancel_invitations(app, client) -> None:
+    admin = make_user(role="admin")
+    newcomer, _ = staff_accounts.invite_staff(
+        db.session, admin, name="Noor New", email="noor@example.org", role="staff", site=site()
+    )
+    sign_in(client, make_user(role="staff"))
+    response = post_form(client, f"/admin/accounts/{newcomer.id}/invitation/cancel", page="/staff/")
+    assert response.status_code == 403
+    db.session.refresh(newcomer)
+    assert newcomer.is_active
