@@ -69,7 +69,8 @@ class MatchForm(FlaskForm):
         "Mentor or mentors",
         coerce=whole_number,
         validate_choice=False,
-        description="Only mentors who are eligible today are listed.",
+        description="Only mentors who are eligible today are listed. Tick one mentor for a "
+        "one-to-one, group, e-mentoring or blended match, two or more for a team.",
     )
     youth_codes = TextAreaField(
         "Youth code or codes",

@@ -487,28 +487,40 @@ def matches() -> ResponseReturnValue:
     )
 
 
-def _match_form() -> MatchForm:
+def _match_form() -> tuple[MatchForm, set[int]]:
+    """The new-match form with every eligible mentor, and the ids of those already matched."""
     form = MatchForm()
-    form.mentors.choices = [
-        SelectChoice(m.id, f"{m.name} ({m.email})" + (" · already matched" if matched else ""))
-        for m, matched in matching.eligible_candidates(db.session, current_course())
-    ]
+    candidates = matching.eligible_candidates(db.session, current_course())
+    form.mentors.choices = [SelectChoice(m.id, f"{m.name} ({m.email})") for m, _ in candidates]
     form.youth_codes.description = (
         f"One code per line, in the program's format, like {current_app.config['YOUTH_CODE_EXAMPLE']}. "
         "Never enter a young person's name, birthday or contact details."
     )
-    return form
+    return form, {m.id for m, matched in candidates if matched}
+
+
+def _shown_mentors(form: MatchForm, find: str) -> list[SelectChoice]:
+    """The candidates whose name or email holds `find`; ticked ones always stay in the list."""
+    wanted = find.casefold()
+    ticked = set(form.mentors.data or [])
+    return [
+        choice
+        for choice in form.mentors.choices or []
+        if not wanted or wanted in str(choice.label).casefold() or choice.value in ticked
+    ]
 
 
 @bp.route("/matches/new", methods=["GET", "POST"])
 @staff_required
 def new_match() -> ResponseReturnValue:
     """Record a match: every mentor must be eligible now; youth are codes, never names."""
-    form = _match_form()
+    form, already_matched = _match_form()
+    find = " ".join((request.values.get("find") or "").split())[:200]
     if request.method == "GET" and "mentor" in request.args:
         with suppress(ValueError):
-            form.mentors.data = [whole_number(request.args["mentor"])]
-    if form.validate_on_submit():
+            form.mentors.data = [whole_number(value) for value in request.args.getlist("mentor")]
+    filtering = request.method == "POST" and "filter" in request.form
+    if not filtering and form.validate_on_submit():
         try:
             match = matching.create_match(
                 db.session,
@@ -525,7 +537,14 @@ def new_match() -> ResponseReturnValue:
         else:
             flash(f"Match {match.id} recorded.", "success")
             return redirect(url_for("staff.matches"))
-    return render_template("staff/new_match.html", form=form), 422 if form.errors else 200
+    return render_template(
+        "staff/new_match.html",
+        form=form,
+        find=find,
+        shown=_shown_mentors(form, find),
+        already_matched=already_matched,
+        model_rules=matching.MODEL_RULES,
+    ), 422 if form.errors else 200
 
 
 @bp.post("/matches/<int:match_id>/end")

@@ -12,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, User, utcnow
+from app.models import AuditEvent, Match, User, utcnow
 from app.services import matching, screening, staff_accounts
 from app.web import current_course, site
+from tests.conftest import csrf_from
 from tests.factories import make_user, post_form, sign_in, status_of
 from tests.services.test_certificates import certify, pass_quiz
 from tests.services.test_eligibility_matching import clear_all, eligible_mentor
@@ -350,3 +351,71 @@ def test_staff_cannot_cancel_invitations(app, client) -> None:
     assert response.status_code == 403
     db.session.refresh(newcomer)
     assert newcomer.is_active
+
+
+# Team and group matches ------------------------------------------------------------------------
+
+
+def test_the_match_form_lists_mentors_as_checkboxes_marking_those_already_matched(
+    staff_client,
+) -> None:
+    staff = staff_client.staff
+    ana = eligible_mentor(staff.id, name="Ana Able")
+    ben = eligible_mentor(staff.id, name="Ben Busy")
+    cai = eligible_mentor(staff.id, name="Cai Calm")
+    matching.create_match(
+        db.session,
+        staff.id,
+        current_course(),
+        model="one_to_one",
+        mentor_ids=[ben.id],
+        youth_codes=["Y-1001"],
+        started_on=utcnow().date(),
+        youth_code_pattern=r"Y-\d{4}",
+    )
+    html = staff_client.get(f"/staff/matches/new?mentor={ana.id}").get_data(as_text=True)
+    assert "<select" not in html.split('id="mentors"')[1].split("</fieldset>")[0]
+    assert f'type="checkbox" name="mentors" id="mentor-{ana.id}" value="{ana.id}" checked' in html
+    busy = re.search(rf'<label for="mentor-{ben.id}">(.*?)</label>', html).group(1)
+    assert "already in an open match" in busy
+    calm = re.search(rf'<label for="mentor-{cai.id}">(.*?)</label>', html).group(1)
+    assert "already in an open match" not in calm
+    assert "two or more for a team" in html
+
+    # Filtering (no JavaScript) keeps what was typed and ticked, and always shows ticked mentors.
+    filtered = post_form(
+        staff_client,
+        "/staff/matches/new",
+        {
+            "model": "team",
+            "mentors": str(ana.id),
+            "youth_codes": "Y-2001\nY-2002",
+            "find": "calm",
+            "filter": "yes",
+        },
+        page="/staff/matches/new",
+    )
+    page = filtered.get_data(as_text=True)
+    assert filtered.status_code == 200 and "Cai Calm" in page and "Ana Able" in page
+    assert "Ben Busy" not in page and "Y-2001\nY-2002" in page
+    assert "2 of 3 eligible mentors shown" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Match)) == 1
+
+    # A team needs two mentors: one ticked is refused, two are recorded.
+    data = {
+        "model": "team",
+        "youth_codes": "Y-2001\nY-2002",
+        "started_on": utcnow().date().isoformat(),
+    }
+    refused = post_form(staff_client, "/staff/matches/new", {**data, "mentors": str(ana.id)})
+    assert refused.status_code == 422 and "A team match needs" in refused.get_data(as_text=True)
+    done = staff_client.post(
+        "/staff/matches/new",
+        data={
+            **data,
+            "mentors": [str(ana.id), str(cai.id)],
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert done.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Match)) == 2
