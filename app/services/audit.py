@@ -68,6 +68,10 @@ ACTION_LABELS = {
     "screening.recorded": "Screening result recorded",
     "export.roster": "Roster exported",
     "export.audit": "Audit log exported",
+    "export.funder-summary": "Funder summary exported",
+    "export.quizzes": "Quiz figures exported",
+    "export.questions": "Question figures exported",
+    "export.knowledge-gain": "Knowledge gain figures exported",
 }
 DETAIL_KEYS = {
     "role": "role",

@@ -150,6 +150,7 @@ class QuizStats:
     mean_score: float | None
     passers: int
     mean_attempts_to_pass: float | None
+    pass_mark: int = 0
 
     @property
     def pass_rate(self) -> float | None:
@@ -220,6 +221,7 @@ def quiz_stats(session: Session, course: Course, date_from: date, date_to: date)
                 mean_score=_mean(score_total, attempts),
                 passers=passers,
                 mean_attempts_to_pass=_mean(tries_total, passers),
+                pass_mark=quiz.pass_mark,
             )
         )
     return stats

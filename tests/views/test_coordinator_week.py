@@ -419,3 +419,42 @@ def test_the_match_form_lists_mentors_as_checkboxes_marking_those_already_matche
     )
     assert done.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Match)) == 2
+
+
+# Reports for funders ---------------------------------------------------------------------------
+
+
+def test_the_funder_summary_comes_first_with_a_csv_and_the_chart_has_axis_and_pass_mark(
+    staff_client,
+) -> None:
+    mentor = make_user(now=utcnow() - timedelta(days=3))
+    certify(mentor, utcnow() - timedelta(days=1))
+    today = utcnow().date()
+    query = f"from={(today - timedelta(days=30)).isoformat()}&to={today.isoformat()}"
+    html = staff_client.get(f"/staff/reports?{query}").get_data(as_text=True)
+    order = [
+        html.index(title) for title in ("Funder summary", "Knowledge gain", "Quizzes", "Questions")
+    ]
+    assert order == sorted(order)
+    summary = html.split('id="funder-title"')[1].split("</section>")[0]
+    assert "<dt>Mentors recruited</dt><dd><strong>1</strong>" in summary
+    assert "<strong>100.0%</strong> (1 of 1)" in summary
+    assert "Matches lasting 6 months" in summary and "Matches lasting 12 months" in summary
+    chart = html.split('id="pass-chart-title"')[1].split("</svg>")[0]
+    assert 'class="chart-pass-mark"' in chart and 'class="chart-axis-line"' in chart
+    assert ">0%</text>" in chart and ">100%</text>" in chart
+    link = f"/staff/reports/funder-summary.csv?{query}"
+    assert link.replace("&", "&amp;") in summary
+    response = staff_client.get(link)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
+    assert rows[0] == ["measure", "count", "out_of", "percent", "definition"]
+    assert rows[1][:2] == ["mentors_recruited", "1"] and rows[2][:4] == [
+        "completed_training",
+        "1",
+        "1",
+        "100.0",
+    ]
+    assert db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "export.funder-summary")
+    )
