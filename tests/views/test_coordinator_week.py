@@ -255,13 +255,14 @@ def test_the_audit_log_and_mentor_detail_speak_in_words(staff_client) -> None:
     steps = current_course().screening_steps
     step = current_course().screening_for(mentor.mentor_type)[0]
     assert f"· {steps[step]}</td>" in html
+    assert 'data-label="Action">Match recorded</td>' in html
     assert "youth codes: Y-1001, Y-1002" in html and "['Y-1001'" not in html
     assert "result: Cleared" in html
     detail = staff_client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
     titles = [module.title for module in current_course().modules_for(mentor.mentor_type)]
     attempts = detail.split("Quiz attempts")[1].split("</table>")[0]
-    assert all(f"<td>{title}</td>" in attempts for title in titles)
-    assert f"<td>{steps[step]}</td>" in detail
+    assert all(f'<td data-label="Module">{title}</td>' in attempts for title in titles)
+    assert f'<td data-label="Step">{steps[step]}</td>' in detail
     assert "Match recorded" in detail.split("Audit trail")[1]
 
 
