@@ -54,7 +54,7 @@ def accounts() -> ResponseReturnValue:
             form=form,
             accounts=staff_accounts.staff_accounts(db.session),
             invitation_pending=staff_accounts.invitation_pending,
-            invitation_cancelled=staff_accounts.invitation_cancelled,
+            invitation_canceled=staff_accounts.invitation_canceled,
             mail_configured=bool(current_app.config["MAIL_SERVER"]),
             role_form=RoleForm(),
             resend_form=ResendInvitationForm(),
@@ -136,7 +136,7 @@ def cancel_invitation(user_id: int) -> ResponseReturnValue:
     except DomainError as error:
         flash(f"{error.message} Nothing was changed.", "error")
     else:
-        flash(f"The invitation of {user.name} is cancelled; its link no longer works.", "success")
+        flash(f"The invitation of {user.name} is canceled; its link no longer works.", "success")
     return redirect(url_for("admin.accounts"))
 
 

@@ -47,7 +47,7 @@ ACTION_LABELS = {
     "account.email_confirmed": "Email address confirmed",
     "account.invited": "Colleague invited",
     "account.invitation_resent": "Invitation sent again",
-    "account.invitation_cancelled": "Invitation cancelled",
+    "account.invitation_canceled": "Invitation canceled",
     "account.invite_used": "Invitation accepted",
     "account.password_changed": "Password changed",
     "account.password_reset_requested": "Password reset requested",

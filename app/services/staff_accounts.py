@@ -188,19 +188,19 @@ def cancel_invitation(
         raise NotAllowed("Only an administrator can cancel an invitation.")
     user = _get(session, user_id)
     if not invitation_pending(user):
-        raise DomainError("Only an invitation that has not been accepted can be cancelled.")
+        raise DomainError("Only an invitation that has not been accepted can be canceled.")
     accounts.end_links(session, user.id, ("invite",), now)
     user.deactivated_at = now
     user.session_token = new_session_token()
     audit.record(
-        session, "account.invitation_cancelled", actor_id=actor.id, subject_user_id=user.id, now=now
+        session, "account.invitation_canceled", actor_id=actor.id, subject_user_id=user.id, now=now
     )
     session.commit()
     return user
 
 
-def invitation_cancelled(user: User) -> bool:
-    """Whether `user` was invited and closed before accepting (a cancelled invitation)."""
+def invitation_canceled(user: User) -> bool:
+    """Whether `user` was invited and closed before accepting (a canceled invitation)."""
     return user.is_staff and user.email_confirmed_at is None and not user.is_active
 
 

@@ -333,9 +333,9 @@ def test_an_admin_cancels_an_invitation_and_its_link_stops_working(admin_client,
     )
     assert response.status_code == 302
     page = admin_client.get("/admin/accounts").get_data(as_text=True)
-    assert "is cancelled" in page and "Invitation cancelled" in page
+    assert "is canceled" in page and "Invitation canceled" in page
     assert app.test_client().get(link).status_code == 404
-    assert "account.invitation_cancelled" in set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert "account.invitation_canceled" in set(db.session.scalars(sa.select(AuditEvent.action)))
     again = post_form(
         admin_client, f"/admin/accounts/{newcomer.id}/invitation/cancel", page="/admin/accounts"
     )
