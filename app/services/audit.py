@@ -127,18 +127,15 @@ def actions(session: Session) -> list[str]:
     )
 
 
-def search(
-    session: Session,
+def _matching(
     *,
     actor: str = "",
     action: str = "",
     mentor: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> tuple[list[AuditEvent], int]:
-    """One page of audit events, newest first, and how many match in all."""
+) -> sa.Select:
+    """The audit events that match the filters, unordered."""
     query = sa.select(AuditEvent)
     if actor:
         actor_ids = sa.select(User.id).where(
@@ -160,12 +157,33 @@ def search(
         query = query.where(
             AuditEvent.occurred_at < datetime.combine(date_to + timedelta(days=1), time.min, UTC)
         )
+    return query
+
+
+NEWEST_FIRST = (AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+
+
+def search(
+    session: Session,
+    *,
+    actor: str = "",
+    action: str = "",
+    mentor: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> tuple[list[AuditEvent], int]:
+    """One page of audit events, newest first, and how many match in all."""
+    query = _matching(
+        actor=actor, action=action, mentor=mentor, date_from=date_from, date_to=date_to
+    )
     total = (
         session.scalar(query.with_only_columns(sa.func.count(AuditEvent.id)).order_by(None)) or 0
     )
     events = session.scalars(
         query.options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .order_by(*NEWEST_FIRST)
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
@@ -182,20 +200,25 @@ def export_rows(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> Iterator[list[Any]]:
-    """Every matching event as a CSV row, newest first, read in batches so memory stays flat."""
-    page = 1
-    while True:
-        events, _total = search(
-            session,
-            actor=actor,
-            action=action,
-            mentor=mentor,
-            date_from=date_from,
-            date_to=date_to,
-            page=page,
-            per_page=EXPORT_BATCH,
-        )
-        for event in events:
+    """Every matching event as a CSV row, newest first, loaded in batches so memory stays flat.
+
+    The ids are read first, so events recorded while the file streams neither shift nor repeat rows.
+    """
+    query = _matching(
+        actor=actor, action=action, mentor=mentor, date_from=date_from, date_to=date_to
+    )
+    ids = list(session.scalars(query.with_only_columns(AuditEvent.id).order_by(*NEWEST_FIRST)))
+    for start in range(0, len(ids), EXPORT_BATCH):
+        batch = ids[start : start + EXPORT_BATCH]
+        loaded = {
+            event.id: event
+            for event in session.scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.id.in_(batch))
+                .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+            )
+        }
+        for event in (loaded[event_id] for event_id in batch):
             yield [
                 event.occurred_at.isoformat(),
                 event.actor.name if event.actor else "System",
@@ -208,9 +231,6 @@ def export_rows(
                 event.actor_id or "",
                 event.subject_user_id or "",
             ]
-        if len(events) < EXPORT_BATCH:
-            return
-        page += 1
 
 
 EXPORT_HEADER = [

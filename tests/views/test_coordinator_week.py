@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Match, User, utcnow
-from app.services import matching, screening, staff_accounts
+from app.services import audit, matching, screening, staff_accounts
 from app.web import current_course, site
 from tests.conftest import csrf_from
 from tests.factories import make_user, post_form, sign_in, status_of
@@ -459,3 +459,21 @@ def test_the_funder_summary_comes_first_with_a_csv_and_the_chart_has_axis_and_pa
     assert db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "export.funder-summary")
     )
+
+
+def test_the_audit_export_streams_every_entry_once_past_one_batch(staff_client) -> None:
+    start = utcnow() - timedelta(days=1)
+    for number in range(audit.EXPORT_BATCH * 2 + 1):
+        audit.record(
+            db.session,
+            "match.ended",
+            actor_id=staff_client.staff.id,
+            target=f"match {number}",
+            now=start + timedelta(seconds=number),
+        )
+    db.session.commit()
+    text = staff_client.get("/staff/audit.csv?action=match.ended").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))[1:]
+    assert len(rows) == audit.EXPORT_BATCH * 2 + 1
+    assert len({row[6] for row in rows}) == len(rows)
+    assert rows[0][4] == f"match {audit.EXPORT_BATCH * 2}" and rows[-1][4] == "match 0"
