@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from app.content.model import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_VISIBILITY, MENTOR_TYPES
+from app.services.audit import action_label, detail_text
 from app.services.certificates import format_code
 from app.services.matching import MODEL_LABELS as MATCH_MODEL_LABELS
 from app.services.standing import CERTIFICATE_STATUS_LABELS
@@ -27,10 +28,20 @@ def format_date(value: Any) -> str:
     return value.strftime("%-d %B %Y")
 
 
+def format_days(days: int) -> str:
+    """A number of days in words: "today", "1 day", "12 days"."""
+    if days <= 0:
+        return "since today"
+    return f"{days} day" + ("" if days == 1 else "s")
+
+
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["days"] = format_days
+    app.jinja_env.filters["audit_action"] = action_label
+    app.jinja_env.filters["audit_detail"] = detail_text
     app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.globals["MENTOR_TYPES"] = MENTOR_TYPES
     app.jinja_env.globals["MENTOR_TYPE_DESCRIPTIONS"] = MENTOR_TYPE_DESCRIPTIONS

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from app.content import Course
@@ -52,3 +53,43 @@ def attach_error(form: FlaskForm, error: DomainError, default_field: str | None 
         field.errors = [*list(field.errors), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def confirm_first(
+    *, title: str, explanation: str, button: str, back: str
+) -> ResponseReturnValue | None:
+    """A page asking to confirm a dangerous POST, unless this POST is the confirmation.
+
+    The page posts the same fields back with `confirmed=yes`, so it works without JavaScript.
+    """
+    if request.form.get("confirmed") == "yes":
+        return None
+    fields = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in ("csrf_token", "confirmed", "submit")
+    ]
+    return render_template(
+        "confirm.html",
+        title=title,
+        explanation=explanation,
+        button=button,
+        back=back,
+        action=request.path,
+        fields=fields,
+    )
+
+
+def where_mail_goes() -> str:
+    """One sentence saying where an emailed link really goes on this deployment."""
+    if current_app.config["MAIL_SERVER"]:
+        return "They are being emailed the link."
+    if current_app.config.get("ENV_NAME") == "production":
+        return (
+            "Mail is not set up on this server (MAIL_SERVER is empty), so no email will arrive: "
+            "set up mail, then send the invitation again."
+        )
+    return (
+        "Mail is not set up (MAIL_SERVER is empty), so nothing is emailed: the message with the "
+        "link is written to the development log when `flask outbox send` runs."
+    )

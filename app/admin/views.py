@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.access import admin_required, recent_password_required
 from app.admin.forms import InviteStaffForm, ResendInvitationForm, ResetSecondFactorForm, RoleForm
 from app.extensions import db
+from app.models import User
 from app.services import second_factor, staff_accounts
 from app.services.errors import DomainError, NotFound
-from app.web import attach_error, site
+from app.web import attach_error, confirm_first, site, where_mail_goes
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -36,13 +37,14 @@ def accounts() -> ResponseReturnValue:
         else:
             if resent:
                 flash(
-                    f"{user.name} was already invited and has not accepted yet: a new link is on "
-                    "its way, and the earlier one no longer works.",
+                    f"{user.name} was already invited and has not accepted yet: there is a new "
+                    f"link, and the earlier one no longer works. {where_mail_goes()}",
                     "success",
                 )
             else:
                 flash(
-                    f"{user.name} is added. They are being emailed a link to choose a password.",
+                    f"{user.name} is invited and shows as “Invited” until they choose a "
+                    f"password with the link. {where_mail_goes()}",
                     "success",
                 )
             return redirect(url_for("admin.accounts"))
@@ -52,6 +54,8 @@ def accounts() -> ResponseReturnValue:
             form=form,
             accounts=staff_accounts.staff_accounts(db.session),
             invitation_pending=staff_accounts.invitation_pending,
+            invitation_canceled=staff_accounts.invitation_canceled,
+            mail_configured=bool(current_app.config["MAIL_SERVER"]),
             role_form=RoleForm(),
             resend_form=ResendInvitationForm(),
         ),
@@ -68,6 +72,22 @@ def change_role(user_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Choose staff or administrator. Nothing was changed.", "error")
         return redirect(url_for("admin.accounts"))
+    target = db.session.get(User, user_id)
+    if target is None:
+        abort(404)
+    promote = form.role.data == "admin"
+    page = confirm_first(
+        title=f"Make {target.name} {'an administrator' if promote else 'staff'}?",
+        explanation=(
+            f"{target.name} will be able to manage staff accounts, roles and second factors."
+            if promote
+            else f"{target.name} will no longer manage staff accounts, roles or second factors."
+        ),
+        button=f"Yes, make {target.name} {'an administrator' if promote else 'staff'}",
+        back=url_for("admin.accounts"),
+    )
+    if page is not None:
+        return page
     try:
         user = staff_accounts.change_role(db.session, current_user, user_id, form.role.data or "")
     except NotFound:
@@ -95,9 +115,28 @@ def resend_invitation(user_id: int) -> ResponseReturnValue:
         flash(f"{error.message} Nothing was sent.", "error")
     else:
         flash(
-            f"A new invitation is on its way to {user.name}; the earlier link no longer works.",
+            f"There is a new invitation link for {user.name}; the earlier one no longer works. "
+            f"{where_mail_goes()}",
             "success",
         )
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.post("/accounts/<int:user_id>/invitation/cancel")
+@admin_required
+def cancel_invitation(user_id: int) -> ResponseReturnValue:
+    """Withdraw an invitation that has not been accepted; the account is kept, closed."""
+    if not ResendInvitationForm().validate_on_submit():
+        flash("The form had expired. Nothing was changed.", "error")
+        return redirect(url_for("admin.accounts"))
+    try:
+        user = staff_accounts.cancel_invitation(db.session, current_user, user_id)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(f"{error.message} Nothing was changed.", "error")
+    else:
+        flash(f"The invitation of {user.name} is canceled; its link no longer works.", "success")
     return redirect(url_for("admin.accounts"))
 
 
@@ -108,6 +147,19 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
     """Remove a colleague's authenticator app (a lost phone); they set one up at next sign-in."""
     if not ResetSecondFactorForm().validate_on_submit():
         abort(400)
+    target = db.session.get(User, user_id)
+    if target is None:
+        abort(404)
+    page = confirm_first(
+        title=f"Reset {target.name}’s second factor?",
+        explanation=(
+            f"{target.name} is signed out and sets up an authenticator app at their next sign-in."
+        ),
+        button=f"Yes, reset {target.name}’s second factor",
+        back=url_for("admin.accounts"),
+    )
+    if page is not None:
+        return page
     try:
         user = second_factor.reset(db.session, current_user, user_id)
     except NotFound:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -35,6 +37,87 @@ def record(
 
 
 PER_PAGE = 50
+EXPORT_BATCH = 500
+
+# Every audit action in words; an action missing here is still shown, made readable.
+ACTION_LABELS = {
+    "account.created": "Account created",
+    "account.deactivated": "Account deactivated",
+    "account.reactivated": "Account reactivated",
+    "account.email_confirmed": "Email address confirmed",
+    "account.invited": "Colleague invited",
+    "account.invitation_resent": "Invitation sent again",
+    "account.invitation_canceled": "Invitation canceled",
+    "account.invite_used": "Invitation accepted",
+    "account.password_changed": "Password changed",
+    "account.password_reset_requested": "Password reset requested",
+    "account.password_reset_used": "Password reset link used",
+    "account.recovery_code_used": "Recovery code used",
+    "account.role_changed": "Role changed",
+    "account.second_factor_enrolled": "Authenticator app set up",
+    "account.second_factor_locked": "Second factor locked after wrong codes",
+    "account.second_factor_reset": "Second factor reset",
+    "account.sign_in_paused": "Sign-in paused after failed attempts",
+    "certificate.suspend": "Certificate suspended",
+    "certificate.lift": "Suspension lifted",
+    "certificate.revoke": "Certificate revoked",
+    "certificate.reenable": "Mentor re-enabled after revocation",
+    "match.created": "Match recorded",
+    "match.ended": "Match ended",
+    "mentor.type_changed": "Mentor type changed",
+    "screening.recorded": "Screening result recorded",
+    "export.roster": "Roster exported",
+    "export.audit": "Audit log exported",
+    "export.funder-summary": "Funder summary exported",
+    "export.quizzes": "Quiz figures exported",
+    "export.questions": "Question figures exported",
+    "export.knowledge-gain": "Knowledge gain figures exported",
+}
+DETAIL_KEYS = {
+    "role": "role",
+    "minutes": "minutes",
+    "reason": "reason",
+    "model": "model",
+    "youth": "youth codes",
+    "from": "from",
+    "to": "to",
+    "result": "result",
+    "completed_on": "completed on",
+    "left": "recovery codes left",
+    "rows": "rows",
+}
+
+
+def action_label(action: str) -> str:
+    """An audit action in words ("match.created" reads "Match recorded")."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    words = action.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words for codes that audit details hold: steps, mentor types, match models, roles."""
+
+    codes: Mapping[str, str]
+
+    def word(self, value: Any) -> str:
+        """One detail value in words; lists become comma-separated."""
+        if isinstance(value, list | tuple):
+            return ", ".join(self.word(item) for item in value)
+        text = str(value)
+        return self.codes.get(text, text)
+
+
+def detail_text(detail: Mapping[str, Any] | None, vocabulary: Vocabulary) -> str:
+    """An event's detail as a sentence fragment, codes in words and lists without brackets."""
+    if not detail:
+        return ""
+    return "; ".join(
+        f"{DETAIL_KEYS.get(key, key.replace('_', ' '))}: {vocabulary.word(value)}"
+        for key, value in detail.items()
+    )
 
 
 def actions(session: Session) -> list[str]:
@@ -44,18 +127,15 @@ def actions(session: Session) -> list[str]:
     )
 
 
-def search(
-    session: Session,
+def _matching(
     *,
     actor: str = "",
     action: str = "",
     mentor: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> tuple[list[AuditEvent], int]:
-    """One page of audit events, newest first, and how many match in all."""
+) -> sa.Select:
+    """The audit events that match the filters, unordered."""
     query = sa.select(AuditEvent)
     if actor:
         actor_ids = sa.select(User.id).where(
@@ -77,16 +157,94 @@ def search(
         query = query.where(
             AuditEvent.occurred_at < datetime.combine(date_to + timedelta(days=1), time.min, UTC)
         )
+    return query
+
+
+NEWEST_FIRST = (AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+
+
+def search(
+    session: Session,
+    *,
+    actor: str = "",
+    action: str = "",
+    mentor: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> tuple[list[AuditEvent], int]:
+    """One page of audit events, newest first, and how many match in all."""
+    query = _matching(
+        actor=actor, action=action, mentor=mentor, date_from=date_from, date_to=date_to
+    )
     total = (
         session.scalar(query.with_only_columns(sa.func.count(AuditEvent.id)).order_by(None)) or 0
     )
     events = session.scalars(
         query.options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .order_by(*NEWEST_FIRST)
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
     return list(events), total
+
+
+def export_rows(
+    session: Session,
+    vocabulary: Vocabulary,
+    *,
+    actor: str = "",
+    action: str = "",
+    mentor: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Iterator[list[Any]]:
+    """Every matching event as a CSV row, newest first, loaded in batches so memory stays flat.
+
+    The ids are read first, so events recorded while the file streams neither shift nor repeat rows.
+    """
+    query = _matching(
+        actor=actor, action=action, mentor=mentor, date_from=date_from, date_to=date_to
+    )
+    ids = list(session.scalars(query.with_only_columns(AuditEvent.id).order_by(*NEWEST_FIRST)))
+    for start in range(0, len(ids), EXPORT_BATCH):
+        batch = ids[start : start + EXPORT_BATCH]
+        loaded = {
+            event.id: event
+            for event in session.scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.id.in_(batch))
+                .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+            )
+        }
+        for event in (loaded[event_id] for event_id in batch):
+            yield [
+                event.occurred_at.isoformat(),
+                event.actor.name if event.actor else "System",
+                action_label(event.action),
+                event.subject.name if event.subject else "",
+                vocabulary.word(event.target) if event.target else "",
+                detail_text(event.detail, vocabulary),
+                event.id,
+                event.action,
+                event.actor_id or "",
+                event.subject_user_id or "",
+            ]
+
+
+EXPORT_HEADER = [
+    "When (UTC)",
+    "Who",
+    "Action",
+    "About",
+    "Target",
+    "Detail",
+    "Event id",
+    "Action id",
+    "Actor id",
+    "Subject id",
+]
 
 
 def _like(text: str) -> str:

@@ -26,6 +26,8 @@ from app.services.training_hours import TrainingHours, training_hours
 
 DEFAULT_DAYS = 365
 FLAG_BELOW = 0.5
+# A share from a handful of answers says nothing about the question: flag only from this many.
+FLAG_MIN_ANSWERS = 10
 
 
 # Date range --------------------------------------------------------------------------------------
@@ -149,6 +151,7 @@ class QuizStats:
     mean_score: float | None
     passers: int
     mean_attempts_to_pass: float | None
+    pass_mark: int = 0
 
     @property
     def pass_rate(self) -> float | None:
@@ -219,6 +222,7 @@ def quiz_stats(session: Session, course: Course, date_from: date, date_to: date)
                 mean_score=_mean(score_total, attempts),
                 passers=passers,
                 mean_attempts_to_pass=_mean(tries_total, passers),
+                pass_mark=quiz.pass_mark,
             )
         )
     return stats
@@ -245,9 +249,9 @@ class QuestionStats:
 
     @property
     def flagged(self) -> bool:
-        """Answered correctly in under half of its draws: worth the content author's look."""
+        """Answered correctly in under half of at least ten draws: worth the author's look."""
         share = self.share_correct
-        return share is not None and share < FLAG_BELOW
+        return self.shown >= FLAG_MIN_ANSWERS and share is not None and share < FLAG_BELOW
 
 
 def question_stats(

@@ -21,6 +21,7 @@ SORTS = {
     "registered": "Registration date",
     "progress": "Progress",
     "expiry": "Certificate expiry",
+    "waiting": "Waiting longest",
 }
 CERTIFICATE_FILTERS = {
     "none": "No certificate",
@@ -32,6 +33,14 @@ CERTIFICATE_FILTERS = {
 YES_NO = {"yes": "Yes", "no": "No"}
 STALLED_AFTER = timedelta(days=30)
 EXPIRING_WITHIN = timedelta(days=30)
+# The dashboard's funnel stages and attention lists, each a roster view of its own.
+STAGES = {
+    "in_training": "In training (started, no valid certificate yet)",
+    "ready": "Ready to match (eligible, not in an open match)",
+    "expiring": "Certificate expiring within 30 days",
+    "screening": "Certified, screening not finished",
+    "stalled": "No progress for 30 days",
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,7 @@ class RosterFilters:
     certificate: str = ""
     eligible: str = ""
     matched: str = ""
+    stage: str = ""
     sort: str = "name"
     descending: bool = False
 
@@ -54,6 +64,7 @@ class RosterFilters:
             "certificate": self.certificate,
             "eligible": self.eligible,
             "matched": self.matched,
+            "stage": self.stage,
             "sort": self.sort,
             "order": "desc" if self.descending else "",
         }
@@ -72,6 +83,7 @@ def parse_filters(args: Mapping[str, str]) -> tuple[RosterFilters, list[str]]:
         "certificate": CERTIFICATE_FILTERS,
         "eligible": YES_NO,
         "matched": YES_NO,
+        "stage": STAGES,
         "sort": SORTS,
     }
     values: dict[str, str] = {}
@@ -94,6 +106,7 @@ def parse_filters(args: Mapping[str, str]) -> tuple[RosterFilters, list[str]]:
             certificate=values["certificate"],
             eligible=values["eligible"],
             matched=values["matched"],
+            stage=values["stage"],
             sort=values["sort"] or "name",
             descending=order == "desc",
         ),
@@ -122,6 +135,7 @@ class RosterRow:
     in_person_hours: float
     matched: bool
     last_activity: datetime | None
+    certified_since: datetime | None = None
 
     @property
     def mentor_type_label(self) -> str:
@@ -160,7 +174,7 @@ def roster_rows(
     ids = mentor_query.with_only_columns(User.id).scalar_subquery()
     standings = standing.for_mentors(session, users, course, now, ids=ids)
     rows = [row_from_standing(standings[user.id]) for user in users]
-    return _sorted(_filtered(rows, filters), filters)
+    return _sorted(_filtered(rows, filters, now), filters)
 
 
 def row_from_standing(mentor: standing.Standing) -> RosterRow:
@@ -184,10 +198,32 @@ def row_from_standing(mentor: standing.Standing) -> RosterRow:
         in_person_hours=mentor.in_person_hours,
         matched=mentor.matched,
         last_activity=mentor.last_activity,
+        certified_since=mentor.counting.valid_from if mentor.counting else None,
     )
 
 
-def _filtered(rows: list[RosterRow], filters: RosterFilters) -> list[RosterRow]:
+def in_stage(row: RosterRow, stage: str, now: datetime) -> bool:
+    """Whether an active mentor's row belongs to a dashboard stage or attention list."""
+    if not row.active:
+        return False
+    valid = row.certificate_status == certs.VALID
+    if stage == "in_training":
+        return not valid and (row.last_activity is not None or row.passed > 0)
+    if stage == "ready":
+        return row.eligible and not row.matched
+    if stage == "expiring":
+        return valid and row.expires_at is not None and row.expires_at - now <= EXPIRING_WITHIN
+    if stage == "screening":
+        return valid and row.screening_pending
+    if stage == "stalled":
+        complete = row.required and row.passed == row.required
+        return not complete and now - (row.last_activity or row.registered_at) > STALLED_AFTER
+    raise ValueError(stage)
+
+
+def _filtered(rows: list[RosterRow], filters: RosterFilters, now: datetime) -> list[RosterRow]:
+    if filters.stage:
+        rows = [row for row in rows if in_stage(row, filters.stage, now)]
     if filters.certificate:
         wanted = None if filters.certificate == "none" else filters.certificate
         rows = [row for row in rows if row.certificate_status == wanted]
@@ -206,6 +242,11 @@ def _sorted(rows: list[RosterRow], filters: RosterFilters) -> list[RosterRow]:
         "progress": lambda row: (row.percent, row.name.casefold()),
         "expiry": lambda row: (
             row.expires_at.replace(tzinfo=None) if row.expires_at else far,
+            row.name.casefold(),
+        ),
+        # Longest waiting first: the earliest start of the certificate that counts.
+        "waiting": lambda row: (
+            row.certified_since.replace(tzinfo=None) if row.certified_since else far,
             row.name.casefold(),
         ),
     }
@@ -256,6 +297,7 @@ class Attention:
     screening_pending: list[RosterRow] = field(default_factory=list)
     stalled: list[RosterRow] = field(default_factory=list)
     suspended: list[RosterRow] = field(default_factory=list)
+    ready: list[RosterRow] = field(default_factory=list)
 
 
 def dashboard(rows: list[RosterRow], now: datetime | None = None) -> tuple[Funnel, Attention]:
@@ -264,26 +306,22 @@ def dashboard(rows: list[RosterRow], now: datetime | None = None) -> tuple[Funne
     active = [row for row in rows if row.active]
     funnel = Funnel(
         registered=len(active),
-        in_training=sum(1 for row in active if row.last_activity is not None or row.passed),
+        in_training=sum(1 for row in active if in_stage(row, "in_training", now)),
         certified=sum(1 for row in active if row.certificate_status == certs.VALID),
         eligible=sum(1 for row in active if row.eligible),
         matched=sum(1 for row in active if row.matched),
     )
-    attention = Attention()
-    for row in active:
-        if (
-            row.certificate_status == certs.VALID
-            and row.expires_at
-            and row.expires_at - now <= EXPIRING_WITHIN
-        ):
-            attention.expiring.append(row)
-        if row.certificate_status == certs.VALID and row.screening_pending:
-            attention.screening_pending.append(row)
-        if row.certificate_status == certs.SUSPENDED:
-            attention.suspended.append(row)
-        complete = row.required and row.passed == row.required
-        since = row.last_activity or row.registered_at
-        if not complete and now - since > STALLED_AFTER:
-            attention.stalled.append(row)
-    attention.expiring.sort(key=lambda row: row.expires_at or now)
+    attention = Attention(
+        expiring=sorted(
+            (row for row in active if in_stage(row, "expiring", now)),
+            key=lambda row: row.expires_at or now,
+        ),
+        screening_pending=[row for row in active if in_stage(row, "screening", now)],
+        stalled=[row for row in active if in_stage(row, "stalled", now)],
+        suspended=[row for row in active if row.certificate_status == certs.SUSPENDED],
+        ready=_sorted(
+            [row for row in active if in_stage(row, "ready", now)],
+            RosterFilters(sort="waiting"),
+        ),
+    )
     return funnel, attention

@@ -175,6 +175,35 @@ def resend_invitation(
     return user
 
 
+def cancel_invitation(
+    session: Session, actor: User, user_id: int, now: datetime | None = None
+) -> User:
+    """Withdraw an invitation not yet accepted: its links stop working and the account is closed.
+
+    The account row stays (nothing is lost); reactivating it and sending the invitation again
+    undoes the cancellation.
+    """
+    now = now or utcnow()
+    if not actor.is_admin:
+        raise NotAllowed("Only an administrator can cancel an invitation.")
+    user = _get(session, user_id)
+    if not invitation_pending(user):
+        raise DomainError("Only an invitation that has not been accepted can be canceled.")
+    accounts.end_links(session, user.id, ("invite",), now)
+    user.deactivated_at = now
+    user.session_token = new_session_token()
+    audit.record(
+        session, "account.invitation_canceled", actor_id=actor.id, subject_user_id=user.id, now=now
+    )
+    session.commit()
+    return user
+
+
+def invitation_canceled(user: User) -> bool:
+    """Whether `user` was invited and closed before accepting (a canceled invitation)."""
+    return user.is_staff and user.email_confirmed_at is None and not user.is_active
+
+
 def _queue_invitation(
     session: Session, actor: User, user: User, site: accounts.Site, now: datetime
 ) -> None:

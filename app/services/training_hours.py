@@ -40,47 +40,54 @@ def training_hours(
     """
     date_from, date_to = lower.date(), (upper - timedelta(microseconds=1)).date()
     mentors = sa.select(User.id).where(User.role == "mentor")
-    reads = session.execute(
+    first_read = (
         sa.select(
             ModuleRead.user_id,
             ModuleRead.module_slug,
-            sa.func.min(ModuleRead.read_at),
+            sa.func.min(ModuleRead.read_at).label("read_at"),
         )
         .where(ModuleRead.user_id.in_(mentors))
         .group_by(ModuleRead.user_id, ModuleRead.module_slug)
-    ).all()
-    opened = {
-        (user_id, slug): at
-        for user_id, slug, at in session.execute(
-            sa.select(ModuleVisit.user_id, ModuleVisit.module_slug, ModuleVisit.first_opened_at)
+        .subquery()
+    )
+    reads = session.execute(
+        sa.select(
+            first_read.c.user_id,
+            first_read.c.module_slug,
+            first_read.c.read_at,
+            ModuleVisit.first_opened_at,
         )
-    }
+        .outerjoin(
+            ModuleVisit,
+            sa.and_(
+                ModuleVisit.user_id == first_read.c.user_id,
+                ModuleVisit.module_slug == first_read.c.module_slug,
+            ),
+        )
+        .where(first_read.c.read_at >= lower, first_read.c.read_at < upper)
+    ).all()
     modules_read = timed = stated = 0
     minutes = 0.0
     readers: set[int] = set()
-    for user_id, slug, read_at in reads:
-        if read_at is None or not lower <= read_at < upper:
-            continue
+    for user_id, slug, read_at, first in reads:
         module = course.module(slug)
         stated_minutes = module.minutes if module else 0
         modules_read += 1
         stated += stated_minutes
         readers.add(user_id)
-        first = opened.get((user_id, slug))
         if first is not None and first <= read_at:
             spent = (read_at - first) / timedelta(minutes=1)
             minutes += min(spent, READING_CAP * stated_minutes)
             timed += 1
-    held = sa.and_(InPersonSession.held_on >= date_from, InPersonSession.held_on <= date_to)
-    sessions = session.scalar(sa.select(sa.func.count(InPersonSession.id)).where(held)) or 0
-    attendances, hours, attendees = session.execute(
+    sessions, attendances, hours, attendees = session.execute(
         sa.select(
+            sa.func.count(sa.distinct(InPersonAttendance.session_id)),
             sa.func.count(InPersonAttendance.id),
             sa.func.coalesce(sa.func.sum(InPersonSession.hours), 0),
             sa.func.count(sa.distinct(InPersonAttendance.user_id)),
         )
         .join(InPersonSession, InPersonSession.id == InPersonAttendance.session_id)
-        .where(held)
+        .where(InPersonSession.held_on >= date_from, InPersonSession.held_on <= date_to)
     ).one()
     return TrainingHours(
         modules_read=modules_read,

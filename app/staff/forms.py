@@ -40,7 +40,7 @@ class ScreeningForm(FlaskForm):
     )
     completed_on = DateField(
         "Date completed",
-        validators=[InputRequired("Enter the date, as YYYY-MM-DD."), plausible_date],
+        validators=[InputRequired("Enter the date."), plausible_date],
     )
     note = TextAreaField(
         "Note (optional)", validators=[Length(max=2000)], description="Seen by staff only."
@@ -71,7 +71,8 @@ class MatchForm(FlaskForm):
         "Mentor or mentors",
         coerce=whole_number,
         validate_choice=False,
-        description="Only mentors who are eligible today are listed.",
+        description="Only mentors who are eligible today are listed. Tick one mentor for a "
+        "one-to-one, group, e-mentoring or blended match, two or more for a team.",
     )
     youth_codes = TextAreaField(
         "Youth code or codes",
@@ -81,7 +82,7 @@ class MatchForm(FlaskForm):
     )
     started_on = DateField(
         "Start date",
-        validators=[InputRequired("Enter the start date, as YYYY-MM-DD."), plausible_date],
+        validators=[InputRequired("Enter the start date."), plausible_date],
     )
     submit = SubmitField("Record the match")
 
@@ -90,7 +91,7 @@ class EndMatchForm(FlaskForm):
     """End a match with its date and the reason for closure."""
 
     ended_on = DateField(
-        "End date", validators=[InputRequired("Enter the end date, as YYYY-MM-DD."), plausible_date]
+        "End date", validators=[InputRequired("Enter the end date."), plausible_date]
     )
     reason = TextAreaField(
         "Closure reason",

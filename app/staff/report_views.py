@@ -9,12 +9,23 @@ from flask_login import current_user
 from app.access import recent_password_required, staff_required
 from app.extensions import db
 from app.models import utcnow
-from app.services import audit, reports
+from app.services import audit, funder_summary, reports
 from app.services.csv_export import csv_lines
 from app.staff.views import bp
 from app.web import current_course
 
 __all__ = ["bp"]
+
+# The funder summary leads the exports as it leads the page.
+EXPORTS: dict[str, reports.Export] = {
+    "funder-summary": reports.Export(
+        header=funder_summary.HEADER,
+        rows=lambda session, _course, start, end: funder_summary.rows(
+            funder_summary.funder_summary(session, start, end, utcnow().date())
+        ),
+    ),
+    **reports.EXPORTS,
+}
 
 
 def _requested_range() -> reports.DateRange:
@@ -30,6 +41,7 @@ def _refused(error: reports.InvalidDateRange) -> ResponseReturnValue:
             typed={"from": request.args.get("from", ""), "to": request.args.get("to", "")},
             errors=error.errors,
             data=None,
+            funder=None,
             exports={},
         ),
         422,
@@ -50,7 +62,8 @@ def reports_page() -> ResponseReturnValue:
         typed=query,
         errors={},
         data=reports.all_reports(db.session, current_course(), span.start, span.end),
-        exports={name: url_for("staff.report_csv", name=name, **query) for name in reports.EXPORTS},
+        funder=funder_summary.funder_summary(db.session, span.start, span.end, utcnow().date()),
+        exports={name: url_for("staff.report_csv", name=name, **query) for name in EXPORTS},
     )
 
 
@@ -59,7 +72,7 @@ def reports_page() -> ResponseReturnValue:
 @recent_password_required()
 def report_csv(name: str) -> ResponseReturnValue:
     """One report as streamed CSV; every export is written to the audit log first."""
-    export = reports.EXPORTS.get(name)
+    export = EXPORTS.get(name)
     if export is None:
         abort(404)
     try:

@@ -22,10 +22,20 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.access import recent_password_required, staff_required
+from app.content.model import MENTOR_TYPES
 from app.extensions import db
 from app.input_checks import whole_number
 from app.models import Certificate, User, utcnow
-from app.services import audit, certificates, matching, mentors, roster, screening, staff_accounts
+from app.services import (
+    audit,
+    certificates,
+    matching,
+    mentors,
+    roster,
+    screening,
+    staff_accounts,
+    standing,
+)
 from app.services.csv_export import csv_lines
 from app.services.dates import parse_day
 from app.services.errors import DomainError, NotFound
@@ -37,7 +47,7 @@ from app.staff.forms import (
     MentorTypeForm,
     ScreeningForm,
 )
-from app.web import attach_error, current_course
+from app.web import attach_error, confirm_first, current_course
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -51,13 +61,16 @@ CERTIFICATE_ACTIONS = {
 }
 
 
-def _screening_form(mentor: User) -> ScreeningForm:
+def _screening_form(mentor: User, records: list | None = None) -> ScreeningForm:
+    """The screening form; a fresh one starts at today and the first step not yet cleared."""
     course = current_course()
-    form = ScreeningForm()
-    form.step.choices = [
-        SelectChoice(step, course.screening_steps[step])
-        for step in course.screening_for(mentor.mentor_type)
-    ]
+    steps = course.screening_for(mentor.mentor_type)
+    latest = standing.latest_screening(records or [])
+    first_open = next(
+        (step for step in steps if step not in latest or latest[step].result != "cleared"), None
+    )
+    form = ScreeningForm(step=first_open, completed_on=utcnow().date())
+    form.step.choices = [SelectChoice(step, course.screening_steps[step]) for step in steps]
     return form
 
 
@@ -72,10 +85,11 @@ def _render_mentor(
         render_template(
             "staff/mentor.html",
             detail=detail,
-            screening_form=screening_form or _screening_form(detail.user),
+            screening_form=screening_form or _screening_form(detail.user, detail.screening),
             action_form=CertificateActionForm(),
             type_form=MentorTypeForm(mentor_type=detail.user.mentor_type),
             confirm_form=ConfirmForm(),
+            vocabulary=_vocabulary(),
         ),
         status,
     )
@@ -93,9 +107,11 @@ def _page_number() -> int | None:
 def dashboard() -> ResponseReturnValue:
     """The funnel and what needs a coordinator's attention today."""
     course = current_course()
-    funnel, attention = roster.dashboard(roster.roster_rows(db.session, course))
+    now = utcnow()
+    funnel, attention = roster.dashboard(roster.roster_rows(db.session, course, now=now), now)
     return render_template(
         "staff/dashboard.html",
+        now=now,
         funnel=funnel,
         attention=attention,
         review=matching.needing_review(db.session, course),
@@ -122,6 +138,7 @@ def roster_list() -> ResponseReturnValue:
             sorts=roster.SORTS,
             certificate_filters=roster.CERTIFICATE_FILTERS,
             yes_no=roster.YES_NO,
+            stages=roster.STAGES,
         ),
         400 if problems else 200,
     )
@@ -181,10 +198,25 @@ def roster_csv() -> ResponseReturnValue:
     )
 
 
-@bp.get("/audit")
-@staff_required
-def audit_log() -> ResponseReturnValue:
-    """Every recorded action, newest first; read-only."""
+def _vocabulary() -> audit.Vocabulary:
+    """The words for codes that audit entries hold, from the course and the product's tables."""
+    return audit.Vocabulary(
+        codes={
+            **{slug: module.title for slug, module in current_course().modules.items()},
+            **current_course().screening_steps,
+            **MENTOR_TYPES,
+            **matching.MODEL_LABELS,
+            "cleared": "Cleared",
+            "not_cleared": "Not cleared",
+            "admin": "Administrator",
+            "staff": "Staff",
+            "mentor": "Mentor",
+        }
+    )
+
+
+def _audit_filters() -> tuple[dict[str, str], dict[str, date | None], list[str]]:
+    """The audit log's filters from the query string, and what is wrong with them."""
     problems = []
     values = {
         key: " ".join((request.args.get(key) or "").split())[:200]
@@ -200,6 +232,14 @@ def audit_log() -> ResponseReturnValue:
             dates[key] = None
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         problems.append("The “from” date must not be after the “to” date.")
+    return values, dates, problems
+
+
+@bp.get("/audit")
+@staff_required
+def audit_log() -> ResponseReturnValue:
+    """Every recorded action, newest first; read-only."""
+    values, dates, problems = _audit_filters()
     page = _page_number()
     if page is None:
         problems.append("The page number must be a whole number from 1.")
@@ -225,8 +265,45 @@ def audit_log() -> ResponseReturnValue:
             dates={key: (value.isoformat() if value else "") for key, value in dates.items()},
             actions=audit.actions(db.session),
             problems=problems,
+            vocabulary=_vocabulary(),
         ),
         400 if problems else 200,
+    )
+
+
+@bp.get("/audit.csv")
+@staff_required
+@recent_password_required()
+def audit_csv() -> ResponseReturnValue:
+    """The audit log with the current filters as CSV, streamed; the export is itself audited."""
+    values, dates, problems = _audit_filters()
+    if problems:
+        abort(400)
+    audit.record(
+        db.session,
+        "export.audit",
+        actor_id=current_user.id,
+        detail={
+            **{key: value for key, value in values.items() if value},
+            **{key: value.isoformat() for key, value in dates.items() if value},
+        },
+    )
+    db.session.commit()
+    rows = audit.export_rows(
+        db.session,
+        _vocabulary(),
+        actor=values["actor"],
+        action=values["action"],
+        mentor=values["mentor"],
+        date_from=dates["from"],
+        date_to=dates["to"],
+    )
+    return Response(
+        stream_with_context(csv_lines(audit.EXPORT_HEADER, rows)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-{date.today().isoformat()}.csv"'
+        },
     )
 
 
@@ -273,6 +350,18 @@ def account_action(user_id: int, action: str) -> ResponseReturnValue:
     )
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if action == "deactivate":
+        page = confirm_first(
+            title=f"Deactivate {target.name}’s account?",
+            explanation=(
+                f"{target.name} is signed out everywhere and cannot sign in. A mentor stops being "
+                "eligible to be matched. Every record is kept, and the account can be reactivated."
+            ),
+            button=f"Yes, deactivate {target.name}",
+            back=back,
+        )
+        if page is not None:
+            return page
     try:
         perform(db.session, current_user, user_id)
     except DomainError as error:
@@ -335,6 +424,18 @@ def certificate_action(certificate_id: int, action: str) -> ResponseReturnValue:
         return redirect(
             url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates")
         )
+    if action == "revoke":
+        page = confirm_first(
+            title="Revoke this certificate?",
+            explanation=(
+                "Revoking is final: every certificate of this mentor in force or not yet started "
+                f"stops counting, and they are no longer eligible. Your reason: “{form.reason.data}”"
+            ),
+            button="Yes, revoke",
+            back=url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates"),
+        )
+        if page is not None:
+            return page
     try:
         perform(db.session, current_user.id, certificate_id, form.reason.data or "")
     except DomainError as error:
@@ -386,28 +487,40 @@ def matches() -> ResponseReturnValue:
     )
 
 
-def _match_form() -> MatchForm:
+def _match_form() -> tuple[MatchForm, set[int]]:
+    """The new-match form with every eligible mentor, and the ids of those already matched."""
     form = MatchForm()
-    form.mentors.choices = [
-        SelectChoice(m.id, f"{m.name} ({m.email})" + (" · already matched" if matched else ""))
-        for m, matched in matching.eligible_candidates(db.session, current_course())
-    ]
+    candidates = matching.eligible_candidates(db.session, current_course())
+    form.mentors.choices = [SelectChoice(m.id, f"{m.name} ({m.email})") for m, _ in candidates]
     form.youth_codes.description = (
         f"One code per line, in the program's format, like {current_app.config['YOUTH_CODE_EXAMPLE']}. "
         "Never enter a young person's name, birthday or contact details."
     )
-    return form
+    return form, {m.id for m, matched in candidates if matched}
+
+
+def _shown_mentors(form: MatchForm, find: str) -> list[SelectChoice]:
+    """The candidates whose name or email holds `find`; ticked ones always stay in the list."""
+    wanted = find.casefold()
+    ticked = set(form.mentors.data or [])
+    return [
+        choice
+        for choice in form.mentors.choices or []
+        if not wanted or wanted in str(choice.label).casefold() or choice.value in ticked
+    ]
 
 
 @bp.route("/matches/new", methods=["GET", "POST"])
 @staff_required
 def new_match() -> ResponseReturnValue:
     """Record a match: every mentor must be eligible now; youth are codes, never names."""
-    form = _match_form()
+    form, already_matched = _match_form()
+    find = " ".join((request.values.get("find") or "").split())[:200]
     if request.method == "GET" and "mentor" in request.args:
         with suppress(ValueError):
-            form.mentors.data = [whole_number(request.args["mentor"])]
-    if form.validate_on_submit():
+            form.mentors.data = [whole_number(value) for value in request.args.getlist("mentor")]
+    filtering = request.method == "POST" and "filter" in request.form
+    if not filtering and form.validate_on_submit():
         try:
             match = matching.create_match(
                 db.session,
@@ -424,7 +537,14 @@ def new_match() -> ResponseReturnValue:
         else:
             flash(f"Match {match.id} recorded.", "success")
             return redirect(url_for("staff.matches"))
-    return render_template("staff/new_match.html", form=form), 422 if form.errors else 200
+    return render_template(
+        "staff/new_match.html",
+        form=form,
+        find=find,
+        shown=_shown_mentors(form, find),
+        already_matched=already_matched,
+        model_rules=matching.MODEL_RULES,
+    ), 422 if form.errors else 200
 
 
 @bp.post("/matches/<int:match_id>/end")

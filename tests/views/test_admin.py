@@ -93,18 +93,24 @@ def test_inviting_an_existing_email_is_refused(admin_client) -> None:
 
 def test_roles_change_between_staff_and_admin(admin_client) -> None:
     colleague = make_user(role="staff")
-    post_form(admin_client, f"/admin/accounts/{colleague.id}/role", {"role": "admin"})
+    post_form(
+        admin_client, f"/admin/accounts/{colleague.id}/role", {"role": "admin", "confirmed": "yes"}
+    )
     db.session.refresh(colleague)
     assert colleague.role == "admin"
-    post_form(admin_client, f"/admin/accounts/{colleague.id}/role", {"role": "staff"})
+    post_form(
+        admin_client, f"/admin/accounts/{colleague.id}/role", {"role": "staff", "confirmed": "yes"}
+    )
     db.session.refresh(colleague)
     assert colleague.role == "staff"
 
 
 def test_an_admin_cannot_demote_or_deactivate_themselves(admin_client) -> None:
     admin = admin_client.admin
-    post_form(admin_client, f"/admin/accounts/{admin.id}/role", {"role": "staff"})
-    post_form(admin_client, f"/staff/accounts/{admin.id}/deactivate")
+    post_form(
+        admin_client, f"/admin/accounts/{admin.id}/role", {"role": "staff", "confirmed": "yes"}
+    )
+    post_form(admin_client, f"/staff/accounts/{admin.id}/deactivate", {"confirmed": "yes"})
     db.session.refresh(admin)
     assert admin.role == "admin" and admin.is_active
 
@@ -126,7 +132,9 @@ def test_the_last_active_admin_cannot_be_demoted_or_deactivated(app) -> None:
 
 def test_with_two_admins_one_may_step_the_other_down(admin_client) -> None:
     other = make_user(role="admin")
-    post_form(admin_client, f"/admin/accounts/{other.id}/role", {"role": "staff"})
+    post_form(
+        admin_client, f"/admin/accounts/{other.id}/role", {"role": "staff", "confirmed": "yes"}
+    )
     db.session.refresh(other)
     assert other.role == "staff"
 
@@ -135,7 +143,7 @@ def test_deactivated_accounts_cannot_sign_in_and_their_sessions_end(admin_client
     colleague = make_user(role="staff")
     their_client = app.test_client()
     sign_in(their_client, colleague)
-    post_form(admin_client, f"/staff/accounts/{colleague.id}/deactivate")
+    post_form(admin_client, f"/staff/accounts/{colleague.id}/deactivate", {"confirmed": "yes"})
     assert their_client.get("/staff/").status_code == 302
     page = their_client.get("/sign-in").get_data(as_text=True)
     response = their_client.post(
@@ -227,7 +235,7 @@ def test_an_admin_resends_a_pending_invitation_from_the_accounts_page(admin_clie
     first = invite(admin_client)
     newcomer = db.session.scalar(sa.select(User).where(User.email == "new.staff@example.org"))
     page = admin_client.get("/admin/accounts").get_data(as_text=True)
-    assert "Invited, not accepted yet" in page
+    assert '<strong>Invited</strong><br><span class="muted">not accepted yet' in page
     assert f"/admin/accounts/{newcomer.id}/invitation" in page
 
     response = post_form(
@@ -244,9 +252,7 @@ def test_an_admin_resends_a_pending_invitation_from_the_accounts_page(admin_clie
     # Accepted: nothing left to resend.
     post_form(admin_client, f"/admin/accounts/{newcomer.id}/invitation", page="/admin/accounts")
     assert len(queued_mail("new.staff@example.org")) == 2
-    assert "Invited, not accepted yet" not in admin_client.get("/admin/accounts").get_data(
-        as_text=True
-    )
+    assert "not accepted yet" not in admin_client.get("/admin/accounts").get_data(as_text=True)
 
 
 def test_only_admins_resend_invitations(app, client) -> None:

@@ -264,7 +264,11 @@ def test_suspending_through_the_page_needs_a_reason_and_shows_publicly(client, c
         "<strong>suspended</strong>" in public
         and "concern" not in public.lower().split("status")[1][:300]
     )
-    post_form(client, f"/staff/certificates/{certificate.id}/revoke", {"reason": "Final decision"})
+    post_form(
+        client,
+        f"/staff/certificates/{certificate.id}/revoke",
+        {"reason": "Final decision", "confirmed": "yes"},
+    )
     response = post_form(client, f"/staff/certificates/{certificate.id}/lift", {"reason": "Undo"})
     assert "Revocation is final" in client.get(response.location).get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(CertificateAction.id))) == 2

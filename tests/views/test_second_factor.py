@@ -220,7 +220,10 @@ def test_an_admin_resets_a_colleagues_second_factor(app, client) -> None:
     assert "Reset second factor" in client.get("/admin/accounts").get_data(as_text=True)
 
     response = post_form(
-        client, f"/admin/accounts/{staff.id}/second-factor/reset", page="/admin/accounts"
+        client,
+        f"/admin/accounts/{staff.id}/second-factor/reset",
+        {"confirmed": "yes"},
+        page="/admin/accounts",
     )
     assert response.status_code == 302
     assert db.session.get(StaffSecondFactor, staff.id) is None
@@ -239,7 +242,10 @@ def test_an_admin_cannot_reset_their_own_second_factor(app, client) -> None:
     admin = make_user(role="admin")
     sign_in(client, admin)
     response = post_form(
-        client, f"/admin/accounts/{admin.id}/second-factor/reset", page="/admin/accounts"
+        client,
+        f"/admin/accounts/{admin.id}/second-factor/reset",
+        {"confirmed": "yes"},
+        page="/admin/accounts",
     )
     assert response.status_code == 302
     assert db.session.get(StaffSecondFactor, admin.id) is not None
@@ -251,7 +257,10 @@ def test_resetting_a_mentor_or_nobody_is_404(app, client) -> None:
     mentor = make_user()
     for user_id in (mentor.id, 999_999):
         response = post_form(
-            client, f"/admin/accounts/{user_id}/second-factor/reset", page="/admin/accounts"
+            client,
+            f"/admin/accounts/{user_id}/second-factor/reset",
+            {"confirmed": "yes"},
+            page="/admin/accounts",
         )
         assert response.status_code == 404
 

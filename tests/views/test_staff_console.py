@@ -262,7 +262,7 @@ def test_the_audit_log_lists_filters_and_pages(staff_client) -> None:
     certify(mentor)
     clear_all(staff.id, mentor)
     html = staff_client.get("/staff/audit").get_data(as_text=True)
-    assert "screening.recorded" in html and "Sam Staff" in html
+    assert "Screening result recorded" in html and "Sam Staff" in html
     html = staff_client.get("/staff/audit?action=account.created&mentor=Audited").get_data(
         as_text=True
     )
@@ -271,7 +271,7 @@ def test_the_audit_log_lists_filters_and_pages(staff_client) -> None:
     html = staff_client.get(f"/staff/audit?from={today}&to={today}&actor=sam").get_data(
         as_text=True
     )
-    assert "screening.recorded" in html
+    assert "Screening result recorded" in html
 
 
 @pytest.mark.parametrize(
@@ -308,7 +308,7 @@ def test_staff_can_change_a_mentors_type_and_deactivate_them(staff_client) -> No
     db.session.refresh(mentor)
     assert mentor.mentor_type == "survivor_mentor"
     token = mentor.session_token
-    post_form(staff_client, f"/staff/accounts/{mentor.id}/deactivate")
+    post_form(staff_client, f"/staff/accounts/{mentor.id}/deactivate", {"confirmed": "yes"})
     db.session.refresh(mentor)
     assert not mentor.is_active and mentor.session_token != token
     assert "inactive" in [
@@ -321,8 +321,10 @@ def test_staff_can_change_a_mentors_type_and_deactivate_them(staff_client) -> No
 
 def test_staff_cannot_deactivate_an_admin_or_themselves(staff_client) -> None:
     admin = make_user(role="admin")
-    post_form(staff_client, f"/staff/accounts/{admin.id}/deactivate")
-    post_form(staff_client, f"/staff/accounts/{staff_client.staff.id}/deactivate")
+    post_form(staff_client, f"/staff/accounts/{admin.id}/deactivate", {"confirmed": "yes"})
+    post_form(
+        staff_client, f"/staff/accounts/{staff_client.staff.id}/deactivate", {"confirmed": "yes"}
+    )
     db.session.refresh(admin)
     assert admin.is_active and db.session.get(User, staff_client.staff.id).is_active
 
@@ -340,7 +342,10 @@ def test_mentor_detail_shows_every_part_staff_may_see(staff_client) -> None:
     quizzes.submit_attempt(db.session, mentor.id, attempt.id, answers_for(attempt), course)
     html = staff_client.get(f"/staff/mentors/{mentor.id}").get_data(as_text=True)
     gains = html.split("Pre-check and passing scores")[1].split("Quiz attempts")[0]
-    assert "<td>Alpha module</td><td>0%</td><td>100%</td>" in gains
+    assert (
+        '<td data-label="Module">Alpha module</td><td data-label="Pre-check">0%</td>'
+        '<td data-label="First pass">100%</td>'
+    ) in gains
     for part in (
         "Eligibility to be matched",
         "Training progress",
@@ -348,6 +353,6 @@ def test_mentor_detail_shows_every_part_staff_may_see(staff_client) -> None:
         "Screening",
         "Matches",
         "Audit trail",
-        "account.created",
+        "Account created",
     ):
         assert part in html

@@ -147,7 +147,9 @@ def test_revoking_asks_for_the_password_but_suspending_does_not(staff_client) ->
 
     page = staff_client.get(refused.location).get_data(as_text=True)
     staff_client.post(refused.location, data={"password": PASSWORD, "csrf_token": csrf_from(page)})
-    done = post_form(staff_client, revoke, {"reason": "Final decision"}, page=mentor_page)
+    done = post_form(
+        staff_client, revoke, {"reason": "Final decision", "confirmed": "yes"}, page=mentor_page
+    )
     assert done.status_code == 302
     db.session.expire_all()
     assert status_of(certificate, utcnow()) == "revoked"
