@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from app.certificates.forms import NameCheckForm, VerifyForm
 from app.extensions import db
 from app.ratelimits import verification_limit
-from app.services import certificates
+from app.services import certificates, open_badges
 from app.services.certificate_pdf import render_certificate_pdf, verification_url
 from app.services.errors import NotFound
 
@@ -41,6 +41,9 @@ def show(certificate_id: int) -> ResponseReturnValue:
         ).status_of(certificate),
         code=certificates.format_code(certificate.code),
         verify_url=verification_url(current_app.config["BASE_URL"], certificate.code),
+        # Only the holder may take the certificate away as an Open Badge, and only once signed.
+        open_badge=certificate.user_id == current_user.id
+        and open_badges.load_key(current_app.config["CREDENTIAL_KEY_PATH"]) is not None,
     )
 
 
