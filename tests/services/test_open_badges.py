@@ -45,7 +45,9 @@ VECTOR_CREDENTIAL = {
         },
     },
 }
-VECTOR_METHOD = "https://example.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+VECTOR_METHOD = (
+    "https://example.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+)
 VECTOR_CREATED = datetime(2010, 1, 1, 19, 23, 24, tzinfo=UTC)
 VECTOR_SEED = "6241a409e6707bb640a0140a8a32bc3d193c33a661747284d6adfa4ed4180be4"
 VECTOR_PROOF_VALUE = (

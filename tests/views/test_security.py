@@ -46,6 +46,10 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify",
     "certificates.check_name",
     "api.certificate",
+    # Open Badges: the issuer's public key, the status lists and the credential check.
+    "certificates.issuer_profile",
+    "certificates.status_list",
+    "certificates.verify_credential",
 }
 
 
@@ -373,6 +377,8 @@ def sample_values(app: Flask) -> Iterator[dict[str, object]]:
         "code": "ABCD-2345",
         "user_id": owner.id,
         "name": "knowledge-gain",
+        "purpose": "revocation",
+        "list_id": 1,
     }
 
 

@@ -1,4 +1,7 @@
-"""The holder's Open Badges download, the issuer profile, status lists and the credential check."""
+"""Open Badges 3.0: the holder's download, the issuer profile, status lists, the credential check.
+
+These routes join the certificates blueprint: a credential is one more way to show a certificate.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,18 @@ import json
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Response, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.credentials.forms import CredentialUploadForm
+from app.certificates.forms import CredentialUploadForm
+from app.certificates.views import bp
 from app.extensions import db
 from app.input_checks import accepts_files
 from app.ratelimits import verification_limit
 from app.services import certificates, open_badges
 from app.services.errors import NotFound
 from app.web import current_course
-
-bp = Blueprint("credentials", __name__)
 
 JSON_LD = "application/ld+json"
 
@@ -35,7 +37,7 @@ def _json(document: dict[str, Any], **headers: str) -> Response:
 
 @bp.get("/certificates/<int:certificate_id>/open-badge.json")
 @login_required
-def download(certificate_id: int) -> ResponseReturnValue:
+def open_badge(certificate_id: int) -> ResponseReturnValue:
     """The holder's own certificate as a signed OpenBadgeCredential, for them to keep or share."""
     key = signing_key()
     try:
@@ -67,7 +69,7 @@ def download(certificate_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/credentials/issuer")
-def issuer() -> ResponseReturnValue:
+def issuer_profile() -> ResponseReturnValue:
     """The program's issuer profile, with the public key its credentials are checked against."""
     key = signing_key()
     if key is None:
@@ -76,8 +78,8 @@ def issuer() -> ResponseReturnValue:
     return _json(open_badges.issuer_profile(config["BASE_URL"], config["PROGRAM_NAME"], key))
 
 
-@bp.get("/credentials/status/<purpose>/<int:number>")
-def status_list(purpose: str, number: int) -> ResponseReturnValue:
+@bp.get("/credentials/status/<purpose>/<int:list_id>")
+def status_list(purpose: str, list_id: int) -> ResponseReturnValue:
     """A signed Bitstring Status List: which certificates are revoked, or suspended, right now."""
     key = signing_key()
     if key is None or purpose not in open_badges.STATUS_PURPOSES:
@@ -85,7 +87,7 @@ def status_list(purpose: str, number: int) -> ResponseReturnValue:
     document = open_badges.status_list_credential(
         db.session,
         purpose=purpose,
-        number=number,
+        number=list_id,
         base_url=current_app.config["BASE_URL"],
         key=key,
         now=certificates.utcnow(),
@@ -97,7 +99,7 @@ def status_list(purpose: str, number: int) -> ResponseReturnValue:
 @bp.route("/credentials/verify", methods=["GET", "POST"])
 @accepts_files
 @verification_limit
-def verify() -> ResponseReturnValue:
+def verify_credential() -> ResponseReturnValue:
     """Check an uploaded credential: our signature, unchanged contents, and its status today."""
     form = CredentialUploadForm()
     result: dict[str, Any] | None = None
@@ -120,7 +122,9 @@ def verify() -> ResponseReturnValue:
             problem = str(error)
     status = 200 if result or not (problem or form.errors) else 422
     return (
-        render_template("credentials/verify.html", form=form, result=result, problem=problem),
+        render_template(
+            "certificates/credential_verify.html", form=form, result=result, problem=problem
+        ),
         status,
     )
 
