@@ -173,7 +173,15 @@ def verify_proof(
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     try:
         data = _hash_data(document, options)
-    except (jsonld.JsonLdError, TypeError, KeyError, ValueError):
+    except (
+        jsonld.JsonLdError,
+        TypeError,
+        KeyError,
+        ValueError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+    ):
         raise CredentialError(
             "It is not a well-formed credential (its JSON-LD cannot be read)."
         ) from None
@@ -371,7 +379,8 @@ def parse_upload(raw: bytes) -> dict[str, Any]:
         raise CredentialError("The file is empty.")
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: thousands of nested brackets, which no credential has.
         raise CredentialError(
             "The file is not JSON: it cannot be one of our credentials."
         ) from None

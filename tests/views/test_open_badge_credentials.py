@@ -211,6 +211,12 @@ def _other_key_credential(credential: dict, same_method: bool) -> dict:
     return open_badges.sign(credential, other, method, utcnow())
 
 
+def _nested(credential: dict, depth: int) -> bytes:
+    """The credential with its name buried in `depth` lists, as text json.dumps cannot write."""
+    text = json.dumps({**credential, "name": "@@"})
+    return text.replace('"@@"', "[" * depth + '"x"' + "]" * depth).encode()
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
@@ -253,6 +259,11 @@ def _other_key_credential(credential: dict, same_method: bool) -> dict:
             lambda c: json.dumps({**c, "proof": {**c["proof"], "proofValue": "z0OIl"}}).encode(),
             "cannot be read",
         ),
+        (lambda c: b"[" * 15_000 + b"]" * 15_000, "not JSON"),
+        (
+            lambda c: _nested(c, 900),
+            "cannot be read",
+        ),
     ],
     ids=[
         "malformed",
@@ -267,6 +278,8 @@ def _other_key_credential(credential: dict, same_method: bool) -> dict:
         "changed name",
         "unknown context",
         "bad signature text",
+        "nested brackets",
+        "nested values",
     ],
 )
 def test_every_bad_credential_is_not_valid_with_its_reason(
