@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import logging
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
 import segno
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import TTFFont
@@ -50,15 +51,28 @@ def verification_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/verify/{format_code(code)}"
 
 
-def _new_pdf() -> FPDF:
+@cache
+def _coverage(filename: str) -> frozenset[int]:
+    """The code points a shipped font draws, read once per process."""
+    with TTFont(_fonts_dir() / filename, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def _new_pdf(text: str) -> FPDF:
     fonts = _fonts_dir()
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
     pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    # fpdf2 parses every font it is given, which takes longer than the page itself: only the
+    # fallbacks that draw a character of this certificate are added.
+    wanted = {ord(c) for c in text}
+    fallbacks = [family for family, filename in FALLBACK_FONTS if wanted & _coverage(filename)]
     for family, filename in FALLBACK_FONTS:
-        pdf.add_font(family, "B", str(fonts / filename))
-    # Regular text may borrow a bold fallback: better a heavier glyph than an empty box.
-    pdf.set_fallback_fonts([family for family, _ in FALLBACK_FONTS], exact_match=False)
+        if family in fallbacks:
+            pdf.add_font(family, "B", str(fonts / filename))
+    if fallbacks:
+        # Regular text may borrow a bold fallback: better a heavier glyph than an empty box.
+        pdf.set_fallback_fonts(fallbacks, exact_match=False)
     # HarfBuzz joins Arabic letters, orders right-to-left runs and places Devanagari vowel signs.
     pdf.set_text_shaping(True)
     return pdf
@@ -116,7 +130,7 @@ def render_certificate_pdf(
     certificate: Certificate, *, holder_name: str, program_name: str, base_url: str
 ) -> bytes:
     """A one-page landscape certificate; a name in any script prints inside its box."""
-    pdf = _new_pdf()
+    pdf = _new_pdf(holder_name + program_name)
     pdf.set_title(f"{program_name} certificate {format_code(certificate.code)}")
     pdf.set_author(program_name)
     pdf.set_creation_date(certificate.issued_at)
