@@ -65,7 +65,7 @@ def _new_pdf(text: str) -> FPDF:
     pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
     # fpdf2 parses every font it is given, which takes longer than the page itself: only the
     # fallbacks that draw a character of this certificate are added.
-    wanted = {ord(c) for c in text}
+    wanted = {ord(c) for c in text} - _coverage("DejaVuSans-Bold.ttf")
     fallbacks = [family for family, filename in FALLBACK_FONTS if wanted & _coverage(filename)]
     for family, filename in FALLBACK_FONTS:
         if family in fallbacks:
