@@ -48,6 +48,11 @@ def open_badge(certificate_id: int) -> ResponseReturnValue:
     if key is None or certificate.user_id != current_user.id:
         abort(404)
     now = certificates.utcnow()
+    # A credential says "certified": none is made of an expired, suspended or revoked certificate.
+    if certificates.chain_of(db.session, certificate.user_id, now).status_of(certificate) != (
+        certificates.VALID
+    ):
+        abort(404)
     course = current_course()
     credential = open_badges.credential_for(
         certificate,

@@ -139,6 +139,14 @@ def test_only_the_holder_can_take_the_credential(app, client, holder, signing) -
     )
 
 
+def test_no_credential_is_made_of_a_suspended_certificate(app, client, holder, signing) -> None:
+    mentor, certificate = holder
+    certificates.suspend(db.session, make_user(role="staff", enrol=False).id, certificate.id, "x")
+    sign_in(client, mentor)
+    assert "Open Badge" not in client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
+    assert client.get(f"/certificates/{certificate.id}/open-badge.json").status_code == 404
+
+
 # Status lists -----------------------------------------------------------------------------------
 
 
