@@ -389,7 +389,45 @@ def parse_upload(raw: bytes) -> dict[str, Any]:
     types = document.get("type")
     if not isinstance(types, list) or "OpenBadgeCredential" not in types:
         raise CredentialError("The file is not an Open Badges credential.")
+    if not _shaped_like_ours(document):
+        raise CredentialError(
+            "It is not shaped like one of our credentials (nested too deeply, too many parts, or "
+            "blank node labels), so it cannot be one."
+        )
     return document
+
+
+# Our credentials nest 4 objects deep, hold 9 objects and at most 2 in one list. Canonicalising
+# (RDFC-1.0) costs factorial time in the number of alike blank nodes next to each other, so a
+# crafted upload could hold a worker for hours; anything far from our shape is refused unread.
+MAX_DEPTH = 8
+MAX_OBJECTS = 24
+MAX_OBJECTS_IN_A_LIST = 4
+
+
+def _shaped_like_ours(document: Mapping[str, Any]) -> bool:
+    objects = 0
+    pending: list[tuple[object, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(value, dict):
+            objects += 1
+            if objects > MAX_OBJECTS:
+                return False
+            for name, item in value.items():
+                # Labelled blank nodes are how a graph gets cycles; we never write them.
+                if name.startswith("@") and name != "@context":
+                    return False
+                if isinstance(item, str) and item.startswith("_:"):
+                    return False
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            if sum(isinstance(item, dict) for item in value) > MAX_OBJECTS_IN_A_LIST:
+                return False
+            pending.extend((item, depth + 1) for item in value)
+    return True
 
 
 def holder_name_of(document: Mapping[str, Any]) -> str | None:

@@ -270,7 +270,17 @@ def _nested(credential: dict, depth: int) -> bytes:
         (lambda c: b"[" * 15_000 + b"]" * 15_000, "not JSON"),
         (
             lambda c: _nested(c, 900),
-            "cannot be read",
+            "not shaped like one of our credentials",
+        ),
+        (
+            lambda c: json.dumps(
+                {**c, "credentialSubject": {**c["credentialSubject"], "alike": [{"a": 1}] * 30}}
+            ).encode(),
+            "not shaped like one of our credentials",
+        ),
+        (
+            lambda c: json.dumps({**c, "issuer": {**c["issuer"], "id": "_:b0"}}).encode(),
+            "not shaped like one of our credentials",
         ),
     ],
     ids=[
@@ -288,6 +298,8 @@ def _nested(credential: dict, depth: int) -> bytes:
         "bad signature text",
         "nested brackets",
         "nested values",
+        "thirty alike objects",
+        "a blank node label",
     ],
 )
 def test_every_bad_credential_is_not_valid_with_its_reason(
