@@ -84,6 +84,12 @@ class Config:
     # means every staff member enrols again after an administrator's reset).
     SECOND_FACTOR_KEY = os.environ.get("SECOND_FACTOR_KEY", "")
 
+    # Signs Open Badges 3.0 credentials; made by `flask credentials init-key`, kept out of the
+    # database (and its backups) so a database copy cannot sign anything.
+    CREDENTIAL_KEY_PATH = os.environ.get(
+        "CREDENTIAL_KEY_PATH", str(BASE_DIR / "instance" / "credential-signing-key.pem")
+    )
+
     PASSWORD_RESET_HOURS = 1
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024

@@ -253,6 +253,7 @@ def _configure_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth import second_factor_views  # noqa: F401 - attaches the second-factor routes
     from app.auth.views import bp as auth_bp
+    from app.certificates import credential_views  # noqa: F401 - attaches the Open Badges routes
     from app.certificates.views import bp as certificates_bp
     from app.learn.views import bp as learn_bp
     from app.public.views import bp as public_bp

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask content check`, `flask users create` and `flask outbox send`."""
+"""Command-line tools: `flask content check`, `flask users create`, `flask outbox send` and
+`flask credentials init-key`."""
 
 from __future__ import annotations
 
@@ -152,8 +153,34 @@ def outbox_status() -> None:
         )
 
 
+@click.group("credentials")
+def credentials_cli() -> None:
+    """Open Badges credentials."""
+
+
+@credentials_cli.command("init-key")
+@with_appcontext
+def credentials_init_key() -> None:
+    """Create the key credentials are signed with, at CREDENTIAL_KEY_PATH; never replace one."""
+    from app.services import open_badges
+
+    path = current_app.config["CREDENTIAL_KEY_PATH"]
+    try:
+        key = open_badges.create_key(path)
+    except FileExistsError:
+        click.echo(
+            f"{path} already holds a key; credentials signed with it stay valid only while it "
+            "is kept. Move it away first if you really mean to replace it.",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"Wrote {path} (readable by its owner only). Keep it out of the database backups.")
+    click.echo(f"Public key: {open_badges.multikey(key.public_key())}")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the project's commands to `flask`."""
     app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(credentials_cli)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from flask import Flask, current_app, request
 from werkzeug.datastructures import MultiDict
@@ -11,6 +12,15 @@ from werkzeug.routing import IntegerConverter, Map
 
 # The largest id a PostgreSQL INTEGER column holds; SQLite also overflows past 2**63 - 1.
 LARGEST_ID = 2**31 - 1
+
+
+View = TypeVar("View", bound=Callable[..., object])
+
+
+def accepts_files(view: View) -> View:
+    """Let one view take file parts; it must bound and check what it reads itself."""
+    view.accepts_files = True  # type: ignore[attr-defined]
+    return view
 
 
 class RefusedInput(BadRequest):
@@ -66,8 +76,8 @@ def refuse_unusable_input() -> None:
     # Werkzeug counts multipart parts itself but not URL-encoded fields, so both are counted here.
     if _count(request.form) + _count(request.files) > _parts_limit():
         raise RequestEntityTooLarge()
-    if request.files:
-        # No page takes a file; a file part where a text field is expected would reach WTForms.
+    if request.files and not _view_accepts_files():
+        # No other page takes a file; a file part where a text field is expected would reach WTForms.
         raise RefusedInput(
             "This form does not take files. Please type your answers in the form and send it again."
         )
@@ -78,6 +88,11 @@ def refuse_unusable_input() -> None:
         )
     if _has_nul(request.form.items(multi=True)):
         raise _nul_refusal()
+
+
+def _view_accepts_files() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "accepts_files", False))
 
 
 def _parts_limit() -> int:

@@ -1,8 +1,9 @@
-"""Forms for checking a certificate."""
+"""Forms for checking a certificate or an Open Badges credential."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
@@ -30,3 +31,14 @@ class NameCheckForm(FlaskForm):
         description="We answer only whether it matches; we never show the full name.",
     )
     submit = SubmitField("Check the name")
+
+
+class CredentialUploadForm(FlaskForm):
+    """One credential file, as a holder downloaded it."""
+
+    credential = FileField(
+        "Credential file",
+        validators=[FileRequired("Choose the credential file (.json) to check.")],
+        description="The Open Badges file a certified mentor downloaded from their certificate page.",
+    )
+    submit = SubmitField("Check the credential")

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from app.certificates.forms import NameCheckForm, VerifyForm
 from app.extensions import db
 from app.ratelimits import verification_limit
-from app.services import certificates
+from app.services import certificates, open_badges
 from app.services.certificate_pdf import render_certificate_pdf, verification_url
 from app.services.errors import NotFound
 
@@ -33,14 +33,19 @@ def show(certificate_id: int) -> ResponseReturnValue:
         certificate = certificates.holder_certificate(db.session, current_user, certificate_id)
     except NotFound:
         abort(404)
+    status = certificates.chain_of(
+        db.session, certificate.user_id, certificates.utcnow()
+    ).status_of(certificate)
     return render_template(
         "certificates/show.html",
         certificate=certificate,
-        status=certificates.chain_of(
-            db.session, certificate.user_id, certificates.utcnow()
-        ).status_of(certificate),
+        status=status,
         code=certificates.format_code(certificate.code),
         verify_url=verification_url(current_app.config["BASE_URL"], certificate.code),
+        # Only the holder of a valid certificate may take it away as an Open Badge, once signed.
+        open_badge=certificate.user_id == current_user.id
+        and status == certificates.VALID
+        and open_badges.load_key(current_app.config["CREDENTIAL_KEY_PATH"]) is not None,
     )
 
 

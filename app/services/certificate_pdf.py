@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import logging
-from functools import lru_cache
+import unicodedata
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
 import segno
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
+from fpdf.fonts import TTFFont
 
 from app.models import Certificate
 from app.services.certificates import format_code
@@ -18,13 +21,29 @@ from app.services.certificates import format_code
 # fpdf2's font subsetting logs dozens of INFO lines per certificate; keep the app's log readable.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
+# Scripts DejaVu Sans does not draw well or at all, tried in this order when a glyph is missing.
+# Only bold faces are shipped: the name is the one place these scripts appear.
+FALLBACK_FONTS = (
+    ("NotoArabic", "NotoSansArabic-Bold.ttf"),
+    ("NotoHebrew", "NotoSansHebrew-Bold.ttf"),
+    ("NotoDevanagari", "NotoSansDevanagari-Bold.ttf"),
+    ("NotoCJK", "NotoSansCJKsc-Bold-subset.ttf"),
+)
+
+# The box the holder's name must stay inside (mm from the top-left corner of an A4 landscape page).
+NAME_TOP = 78.0
+NAME_HEIGHT = 34.0
+NAME_LARGEST = 26.0
+NAME_SMALLEST_ONE_LINE = 16.0
+NAME_SMALLEST = 7.0
+NAME_MOST_LINES = 4
+# Wide enough for the tallest fallback font (Noto CJK), so wrapped lines never touch.
+LINE_SPACING = 1.5
+
 
 @lru_cache(maxsize=1)
-def _font_paths() -> tuple[Path, Path]:
-    fonts = resources.files("app").joinpath("data/fonts")
-    return Path(str(fonts.joinpath("DejaVuSans.ttf"))), Path(
-        str(fonts.joinpath("DejaVuSans-Bold.ttf"))
-    )
+def _fonts_dir() -> Path:
+    return Path(str(resources.files("app").joinpath("data/fonts")))
 
 
 def verification_url(base_url: str, code: str) -> str:
@@ -32,18 +51,90 @@ def verification_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/verify/{format_code(code)}"
 
 
+@cache
+def _coverage(filename: str) -> frozenset[int]:
+    """The code points a shipped font draws, read once per process."""
+    with TTFont(_fonts_dir() / filename, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def _new_pdf(text: str) -> FPDF:
+    fonts = _fonts_dir()
+    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    # fpdf2 parses every font it is given, which takes longer than the page itself: only the
+    # fallbacks that draw a character of this certificate are added.
+    wanted = {ord(c) for c in text} - _coverage("DejaVuSans-Bold.ttf")
+    fallbacks = [family for family, filename in FALLBACK_FONTS if wanted & _coverage(filename)]
+    for family, filename in FALLBACK_FONTS:
+        if family in fallbacks:
+            pdf.add_font(family, "B", str(fonts / filename))
+    if fallbacks:
+        # Regular text may borrow a bold fallback: better a heavier glyph than an empty box.
+        pdf.set_fallback_fonts(fallbacks, exact_match=False)
+    # HarfBuzz joins Arabic letters, orders right-to-left runs and places Devanagari vowel signs.
+    pdf.set_text_shaping(True)
+    return pdf
+
+
+def printable_name(pdf: FPDF, name: str) -> str:
+    """The name as it can be printed: a character no shipped font draws becomes its Unicode name.
+
+    An emoji or a rare ideograph would otherwise print as an empty box (or nothing), so the
+    certificate names it in words instead, like "[sunflower]". A name of nothing printable (only
+    spaces or only combining marks with no letter) keeps its marks, which HarfBuzz places on a
+    dotted circle, the way typographers show a mark on its own.
+    """
+    fonts = [f for f in pdf.fonts.values() if isinstance(f, TTFFont)]
+    parts: list[str] = []
+    for character in name:
+        if not character.isprintable() and character != " ":
+            continue
+        if any(ord(character) in font.cmap for font in fonts):
+            parts.append(character)
+            continue
+        if unicodedata.category(character) in ("Mn", "Me", "Cf", "Sk") or character in "\ufe0f":
+            # A variation selector or a skin tone after an emoji adds nothing worth naming.
+            continue
+        described = unicodedata.name(character, "").lower()
+        parts.append(f"[{described}]" if described else "\ufffd")
+    text = " ".join("".join(parts).replace("][", "] [").split())
+    if not any(unicodedata.category(c)[0] != "M" for c in text):
+        # Marks with no letter to sit on are shown on a dotted circle, as type specimens do.
+        return "\u25cc" + text
+    return text
+
+
+def _fit_name(pdf: FPDF, name: str, width: float) -> tuple[float, float]:
+    """The largest font size (pt) and line height (mm) at which the name fits its box."""
+    size = NAME_LARGEST
+    while size >= NAME_SMALLEST:
+        pdf.set_font("DejaVu", "B", size)
+        line_height = size * 0.3528 * LINE_SPACING
+        lines = pdf.multi_cell(
+            width, line_height, name, dry_run=True, output=MethodReturnValue.LINES
+        )
+        # One line is tried down to a readable size before a long name is allowed to wrap.
+        if len(lines) == 1 or (
+            size <= NAME_SMALLEST_ONE_LINE
+            and len(lines) <= NAME_MOST_LINES
+            and len(lines) * line_height <= NAME_HEIGHT
+        ):
+            return size, line_height
+        size -= 1
+    return NAME_SMALLEST, NAME_SMALLEST * 0.3528 * LINE_SPACING
+
+
 def render_certificate_pdf(
     certificate: Certificate, *, holder_name: str, program_name: str, base_url: str
 ) -> bytes:
-    """A one-page landscape certificate; any Unicode name prints correctly."""
-    regular, bold = _font_paths()
-    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+    """A one-page landscape certificate; a name in any script prints inside its box."""
+    pdf = _new_pdf(holder_name + program_name)
     pdf.set_title(f"{program_name} certificate {format_code(certificate.code)}")
     pdf.set_author(program_name)
     pdf.set_creation_date(certificate.issued_at)
     pdf.set_auto_page_break(False)
-    pdf.add_font("DejaVu", "", str(regular))
-    pdf.add_font("DejaVu", "B", str(bold))
     pdf.add_page()
     width = pdf.w - 2 * pdf.l_margin
 
@@ -62,10 +153,26 @@ def render_certificate_pdf(
     pdf.ln(8)
     pdf.set_font("DejaVu", "", 14)
     pdf.cell(width, 8, "This certifies that", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
-    pdf.set_font("DejaVu", "B", 26)
-    pdf.multi_cell(width, 13, holder_name, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
+
+    # The name is centred in a fixed box, shrunk (and wrapped when very long) until it fits, so
+    # nothing below it ever moves.
+    name = printable_name(pdf, holder_name)
+    size, line_height = _fit_name(pdf, name, width)
+    pdf.set_font("DejaVu", "B", size)
+    lines = pdf.multi_cell(width, line_height, name, dry_run=True, output=MethodReturnValue.LINES)
+    used = min(len(lines), NAME_MOST_LINES) * line_height
+    pdf.set_xy(pdf.l_margin, NAME_TOP + (NAME_HEIGHT - used) / 2)
+    pdf.multi_cell(
+        width,
+        line_height,
+        name,
+        align="C",
+        max_line_height=line_height,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+
+    pdf.set_xy(pdf.l_margin, NAME_TOP + NAME_HEIGHT + 2)
     pdf.set_font("DejaVu", "", 14)
     pdf.multi_cell(
         width,

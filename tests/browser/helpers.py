@@ -173,6 +173,14 @@ def _check_a_name(page: Page) -> None:
     expect(page.get_by_text("does not match")).to_be_visible()
 
 
+def _check_a_broken_credential(page: Page) -> None:
+    page.get_by_label("Credential file").set_input_files(
+        files=[{"name": "badge.json", "mimeType": "application/json", "buffer": b"{not json"}]
+    )
+    page.get_by_role("button", name="Check the credential").click()
+    expect(page.get_by_role("heading", name="Not valid")).to_be_visible()
+
+
 @dataclass(frozen=True)
 class PageType:
     """A page as one kind of visitor sees it: who (a cast role, or None), where, and what then."""
@@ -236,6 +244,8 @@ PAGE_TYPES = [
     PageType("verify-result", None, "/verify/{cast.certificate_code}"),
     PageType("verify-name-checked", None, "/verify/{cast.certificate_code}", _check_a_name),
     PageType("verify-not-found", None, "/verify/ZZZZ-ZZZZ-ZZZZ-ZZZZ"),
+    PageType("credential-check", None, "/credentials/verify"),
+    PageType("credential-not-valid", None, "/credentials/verify", _check_a_broken_credential),
     PageType("staff-dashboard", "staff", "/staff/"),
     PageType("roster", "staff", "/staff/mentors"),
     PageType("roster-errors", "staff", "/staff/mentors?page=0"),

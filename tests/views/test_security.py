@@ -46,6 +46,10 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify",
     "certificates.check_name",
     "api.certificate",
+    # Open Badges: the issuer's public key, the status lists and the credential check.
+    "certificates.issuer_profile",
+    "certificates.status_list",
+    "certificates.verify_credential",
 }
 
 
@@ -375,6 +379,8 @@ def sample_values(app: Flask) -> Iterator[dict[str, object]]:
         "user_id": owner.id,
         "name": "knowledge-gain",
         "section": "what-it-is",
+        "purpose": "revocation",
+        "list_id": 1,
     }
 
 
