@@ -15,7 +15,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app, current_course
 from app.extensions import db
 from app.models import User, utcnow
-from app.services import certificates, outbox, private_notes, screening
+from app.services import certificates, outbox, private_notes, program, screening
 from tests.conftest import FIXTURE_COURSE, config_for
 from tests.factories import make_user
 from tests.services.test_certificates import certify
@@ -38,8 +38,9 @@ def steps(app: Flask) -> list[tuple[str, str]]:
 
 def seed() -> None:
     """A mentor with a certificate (and a staff action on it), notes and screening; a staff
-    member with a second factor."""
+    member with a second factor; a program profile."""
     staff = make_user(role="staff")
+    program.set_recruitment(db.session, staff.id, ["group"], ["care_provider"])
     mentor = make_user()
     outbox.enqueue(db.session, mentor.email, "Waiting", "A message not sent yet.")
     db.session.commit()

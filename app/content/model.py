@@ -38,6 +38,8 @@ class Module:
     word_count: int
     version: str
     path: str
+    # Program placeholders the text uses, with their lines; the HTML holds markers for them.
+    placeholders: tuple[tuple[str, int], ...] = ()
 
     @property
     def anchors(self) -> frozenset[str]:

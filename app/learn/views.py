@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.learn.forms import JournalForm, MarkReadForm, PrecheckForm, SelfCarePlanForm
-from app.services import private_notes, progress, quizzes, standing
+from app.services import private_notes, program, progress, quizzes, standing
 from app.services.errors import DomainError
-from app.web import attach_error, current_course
+from app.web import attach_error, current_course, program_profile
 
 bp = Blueprint("learn", __name__)
 
@@ -23,7 +23,9 @@ def dashboard() -> ResponseReturnValue:
         return redirect(url_for("staff.dashboard"))
     course = current_course()
     return render_template(
-        "learn/dashboard.html", standing=standing.for_mentor(db.session, current_user, course)
+        "learn/dashboard.html",
+        standing=standing.for_mentor(db.session, current_user, course),
+        coordinator_html=program.coordinator_html(program_profile()),
     )
 
 
@@ -40,6 +42,7 @@ def module(slug: str) -> ResponseReturnValue:
     return render_template(
         "learn/module.html",
         module=page,
+        body_html=program.module_html(page, program_profile()),
         quiz=quiz,
         read=quizzes.has_read(db.session, current_user.id, slug),
         passed=quizzes.has_passed(db.session, current_user.id, slug),

@@ -25,7 +25,16 @@ from app.access import recent_password_required, staff_required
 from app.extensions import db
 from app.input_checks import whole_number
 from app.models import Certificate, User, utcnow
-from app.services import audit, certificates, matching, mentors, roster, screening, staff_accounts
+from app.services import (
+    audit,
+    certificates,
+    matching,
+    mentors,
+    program,
+    roster,
+    screening,
+    staff_accounts,
+)
 from app.services.csv_export import csv_lines
 from app.services.dates import parse_day
 from app.services.errors import DomainError, NotFound
@@ -37,7 +46,7 @@ from app.staff.forms import (
     MentorTypeForm,
     ScreeningForm,
 )
-from app.web import attach_error, current_course
+from app.web import attach_error, current_course, program_profile
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -99,6 +108,7 @@ def dashboard() -> ResponseReturnValue:
         funnel=funnel,
         attention=attention,
         review=matching.needing_review(db.session, course),
+        setup_steps=program.setup_steps(program_profile()),
     )
 
 
@@ -388,6 +398,8 @@ def matches() -> ResponseReturnValue:
 
 def _match_form() -> MatchForm:
     form = MatchForm()
+    used = program_profile().match_models
+    form.model.choices = [choice for choice in form.model.choices if choice.value in used]
     form.mentors.choices = [
         SelectChoice(m.id, f"{m.name} ({m.email})" + (" · already matched" if matched else ""))
         for m, matched in matching.eligible_candidates(db.session, current_course())
