@@ -183,3 +183,26 @@ def test_the_planner_can_set_what_the_program_recruits(admin_client) -> None:
     page = admin_client.get(PAGE).get_data(as_text=True)
     assert 'value="staff_mentor" checked' in page
     assert 'value="care_provider" checked' not in page
+
+
+def test_sign_up_offers_only_the_mentor_types_the_program_recruits(admin_client, app) -> None:
+    program.set_recruitment(
+        db.session, admin_client.admin.id, ["one_to_one"], ["care_provider", "staff_mentor"]
+    )
+    visitor = app.test_client()
+    html = visitor.get("/register").get_data(as_text=True)
+    assert 'value="care_provider"' in html and 'value="staff_mentor"' in html
+    assert 'value="community_volunteer"' not in html
+    response = post_form(
+        visitor,
+        "/register",
+        {
+            "name": "Sam Volunteer",
+            "email": "sam@example.org",
+            "password": "lantern maple orbit river 42",
+            "mentor_type": "community_volunteer",
+        },
+        page="/register",
+    )
+    assert response.status_code == 422
+    assert "Choose one of the kinds of mentor listed." in response.get_data(as_text=True)
