@@ -445,21 +445,6 @@ class StaffRecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-PROFILE_TEXT_FIELDS = (
-    "name",
-    "description",
-    "coordinator_name",
-    "coordinator_role",
-    "coordinator_email",
-    "coordinator_phone",
-    "coordinator_hours",
-    "first_contact",
-    "after_hours",
-    "hotline",
-    "emergency",
-)
-
-
 class ProgramProfile(db.Model):
     """The program's own facts: one row, edited by administrators, every change audited."""
 
@@ -487,4 +472,9 @@ class ProgramProfile(db.Model):
     mentor_types: Mapped[list[str]] = mapped_column(sa.JSON)
     match_models: Mapped[list[str]] = mapped_column(sa.JSON)
     required_placeholders: Mapped[list[str]] = mapped_column(sa.JSON)
+    # The program's own critical question in the boundaries quiz; "" prompt means none.
+    question_prompt: Mapped[str] = mapped_column(sa.String(500), default="")
+    question_answer: Mapped[str] = mapped_column(sa.String(500), default="")
+    question_wrong: Mapped[str] = mapped_column(sa.Text, default="")  # one per line
+    question_explanation: Mapped[str] = mapped_column(sa.Text, default="")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

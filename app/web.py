@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_wtf import FlaskForm
 
 from app.content import Course
@@ -17,15 +17,16 @@ from app.services.errors import DomainError
 
 
 def current_course() -> Course:
-    """The course loaded when the app started."""
-    return current_app.extensions["mentor_ready.course"]
+    """The course loaded when the app started, with the program's own quiz question if it has one."""
+    return program.course_for(current_app.extensions["mentor_ready.course"], program_profile())
 
 
 def program_profile() -> ProgramProfile:
     """The program profile, read once per request (defaults while the database is unreachable)."""
     if not has_app_context():
         return program.default_profile()
-    profile = g.get("program_profile")
+    # Within a request `g` holds it once read; outside one (commands, tests) it is read afresh.
+    profile = g.get("program_profile") if has_request_context() else None
     if profile is None:
         try:
             profile = program.current_profile(db.session)
@@ -33,7 +34,8 @@ def program_profile() -> ProgramProfile:
             # Error pages render the footer too; they must not fail again on the database.
             db.session.rollback()
             profile = program.default_profile()
-        g.program_profile = profile
+        if has_request_context():
+            g.program_profile = profile
     return profile
 
 

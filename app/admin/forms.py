@@ -130,4 +130,13 @@ class ProgramProfileForm(FlaskForm):
         description="'flask content check' refuses a course that uses one of these while it is "
         "empty here.",
     )
+    question_prompt = _text(
+        "Question",
+        500,
+        "A critical question in the Boundaries, safety and reporting quiz, such as: Who do you "
+        "tell first, and how fast? Leave every part empty for none.",
+    )
+    question_answer = _text("Right answer", 500)
+    question_wrong = _area("Wrong answers", 1500, "Two to four, one per line.")
+    question_explanation = _area("Explanation shown once the quiz is passed", 2000, "Optional.")
     submit = SubmitField("Save the program profile")

@@ -186,4 +186,8 @@ def _profile_input(form: ProgramProfileForm) -> program.ProfileInput:
         mentor_types=list(form.mentor_types.data or []),
         match_models=list(form.match_models.data or []),
         required_placeholders=list(form.required_placeholders.data or []),
+        question_prompt=form.question_prompt.data or "",
+        question_answer=form.question_answer.data or "",
+        question_wrong=form.question_wrong.data or "",
+        question_explanation=form.question_explanation.data or "",
     )

@@ -7,7 +7,8 @@ exactly as typed and only ever shown escaped, with its line breaks kept.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
+import hashlib
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -15,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
-from app.content import Module
+from app.content import Course, Module, Question
+from app.content.model import Option
 from app.content.placeholders import PLACEHOLDERS, fill
 from app.models import MATCH_MODELS, MENTOR_TYPE_KEYS, ProgramProfile, utcnow
 from app.services import audit
@@ -62,6 +64,10 @@ class ProfileInput:
     mentor_types: list[str]
     match_models: list[str]
     required_placeholders: list[str]
+    question_prompt: str = ""
+    question_answer: str = ""
+    question_wrong: str = ""
+    question_explanation: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,10 @@ def default_profile() -> ProgramProfile:
         mentor_types=list(MENTOR_TYPE_KEYS),
         match_models=list(MATCH_MODELS),
         required_placeholders=[],
+        question_prompt="",
+        question_answer="",
+        question_wrong="",
+        question_explanation="",
         updated_at=None,
     )
 
@@ -149,6 +159,7 @@ def update_profile(
     values = {
         field.name: _normalise(getattr(changes, field.name)) for field in fields(ProfileInput)
     }
+    _check_question(values)
     return _save(session, actor_id, values, "program.profile_changed", now)
 
 
@@ -346,3 +357,95 @@ def coordinator_html(profile: ProgramProfile) -> str | None:
 def emergency_text(profile: ProgramProfile) -> str:
     """The emergency numbers for the footer (the default US line until the program sets its own)."""
     return profile.emergency.strip() or DEFAULT_EMERGENCY
+
+
+# The program's own critical question joins this quiz's pool under this id, which never changes,
+# so attempts, reviews and reports keep finding it while its words are edited.
+QUESTION_QUIZ = "boundaries-safety-reporting"
+QUESTION_ID = "program-first-contact"
+QUESTION_REVIEW = "mandatory-reporting"
+MAX_ANSWER_CHARS = 300
+
+
+def _wrong_answers(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def _check_question(values: dict[str, Any]) -> None:
+    """The program question is all empty, or a prompt, one right and two to four wrong answers."""
+    prompt, answer = values["question_prompt"].strip(), values["question_answer"].strip()
+    wrong = _wrong_answers(values["question_wrong"])
+    if not (prompt or answer or wrong or values["question_explanation"].strip()):
+        return
+    if not prompt:
+        raise DomainError("Write the question, or clear every part of it.", "question_prompt")
+    if not answer:
+        raise DomainError("Write the right answer.", "question_answer")
+    if not 2 <= len(wrong) <= 4:
+        raise DomainError("Write two to four wrong answers, one per line.", "question_wrong")
+    if any(len(option) > MAX_ANSWER_CHARS for option in [answer, *wrong]):
+        raise DomainError(
+            f"Keep each answer under {MAX_ANSWER_CHARS} characters.", "question_wrong"
+        )
+    if len({option.casefold() for option in [answer, *wrong]}) != len(wrong) + 1:
+        raise DomainError("Every answer must be different.", "question_wrong")
+
+
+def program_question(profile: ProgramProfile) -> Question | None:
+    """The program's critical question as a quiz question (escaped text), or None when unset."""
+    prompt = profile.question_prompt.strip()
+    if not prompt:
+        return None
+    wrong = _wrong_answers(profile.question_wrong)
+    explanation = profile.question_explanation.strip() or (
+        "Your program's reporting chain says who to tell first and how fast; the module's "
+        "Mandatory reporting section shows it."
+    )
+    return Question(
+        id=QUESTION_ID,
+        type="single",
+        prompt_html=str(text_html(prompt)),
+        options=(
+            Option("right", str(text_html(profile.question_answer)), True),
+            *(Option(f"other-{n}", str(text_html(text)), False) for n, text in enumerate(wrong, 1)),
+        ),
+        explanation_html=str(text_html(explanation)),
+        review=QUESTION_REVIEW,
+        critical=True,
+        scenario=False,
+    )
+
+
+_COURSES: dict[tuple[Any, ...], tuple[Course, Course]] = {}
+
+
+def course_for(course: Course, profile: ProgramProfile) -> Course:
+    """The course with the program's question in the boundaries quiz pool (cached per version)."""
+    if not profile.question_prompt.strip() or course.quiz(QUESTION_QUIZ) is None:
+        return course
+    key = (
+        id(course),
+        profile.version,
+        profile.question_prompt,
+        profile.question_answer,
+        profile.question_wrong,
+        profile.question_explanation,
+    )
+    cached = _COURSES.get(key)
+    if cached is not None and cached[0] is course:
+        return cached[1]
+    quiz = course.quizzes[QUESTION_QUIZ]
+    question = program_question(profile)
+    assert question is not None
+    fingerprint = "\n".join([quiz.version, *(str(part) for part in key[2:])])
+    with_question = replace(
+        quiz,
+        questions=(*(q for q in quiz.questions if q.id != QUESTION_ID), question),
+        # A new version for new words, so attempts record which wording they answered.
+        version=hashlib.sha256(fingerprint.encode()).hexdigest()[:12],
+    )
+    augmented = replace(course, quizzes={**course.quizzes, QUESTION_QUIZ: with_question})
+    if len(_COURSES) > 16:
+        _COURSES.clear()
+    _COURSES[key] = (course, augmented)
+    return augmented

@@ -58,6 +58,10 @@ def upgrade():
     sa.Column('mentor_types', sa.JSON(), nullable=False),
     sa.Column('match_models', sa.JSON(), nullable=False),
     sa.Column('required_placeholders', sa.JSON(), nullable=False),
+    sa.Column('question_prompt', sa.String(length=500), nullable=False),
+    sa.Column('question_answer', sa.String(length=500), nullable=False),
+    sa.Column('question_wrong', sa.Text(), nullable=False),
+    sa.Column('question_explanation', sa.Text(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint('id = 1', name=op.f('ck_program_profile_single_row')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_program_profile'))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -10,10 +11,11 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, ProgramProfile
-from app.services import program
+from app.services import program, progress, quizzes
 from app.services.errors import DomainError
 from app.web import current_course
 from tests.factories import make_user
+from tests.services.test_quizzes import answers_for
 
 NOW = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)
 
@@ -157,3 +159,84 @@ def test_a_module_is_filled_once_per_profile_version(app) -> None:
     program.update_profile(db.session, admin.id, replace(FILLED, after_hours="Text 555-0111"))
     again = program.module_html(module, program.current_profile(db.session))
     assert "Text 555-0111" in again and "Text 555-0111" not in first
+
+
+QUESTION = replace(
+    FILLED,
+    question_prompt="Who do you tell first, and how fast? <b>",
+    question_answer="Dana Ortiz, within the hour",
+    question_wrong="Nobody until the next check-in\nThe youth's friends\n",
+    question_explanation="Dana first, always.",
+)
+
+
+def _seed_drawing(quiz, question_id: str) -> int:
+    """A seed whose draw includes `question_id`, as quizzes.start_attempt draws."""
+    for seed in range(500):
+        if any(
+            q.id == question_id for q in random.Random(seed).sample(list(quiz.questions), quiz.draw)
+        ):
+            return seed
+    raise AssertionError("never drawn")
+
+
+def test_the_programs_question_joins_the_boundaries_pool_and_is_graded_critical(app) -> None:
+    base = current_course().quiz(program.QUESTION_QUIZ)
+    assert base is not None and not base.has_question(program.QUESTION_ID)
+    admin = make_user(role="admin")
+    program.update_profile(db.session, admin.id, QUESTION)
+    course = current_course()
+    quiz = course.quiz(program.QUESTION_QUIZ)
+    assert quiz is not None and len(quiz.questions) == len(base.questions) + 1
+    assert quiz.version != base.version
+    question = quiz.question(program.QUESTION_ID)
+    assert question.critical and question.type == "single"
+    assert question.prompt_html == "Who do you tell first, and how fast? &lt;b&gt;"
+    assert question.review in course.module(program.QUESTION_QUIZ).anchors
+    assert current_course() is course, "built once per profile version"
+
+    mentor = make_user()
+    progress.mark_read(db.session, mentor.id, course, program.QUESTION_QUIZ, now=NOW)
+    seed = _seed_drawing(quiz, program.QUESTION_ID)
+    attempt = quizzes.start_attempt(
+        db.session, mentor.id, course, program.QUESTION_QUIZ, now=NOW, rng=random.Random(seed)
+    )
+    assert attempt.content_version == quiz.version
+    answers = answers_for(attempt, correct=True)
+    wrong_here = answers_for(attempt, correct=False)
+    field = next(
+        drawn.field
+        for drawn in quizzes.drawn_questions(attempt, quiz)
+        if drawn.question.id == program.QUESTION_ID
+    )
+    answers[field] = wrong_here[field]  # everything right but the program's question
+    graded, grade = quizzes.submit_attempt(
+        db.session, mentor.id, attempt.id, answers, course, now=NOW
+    )
+    assert not graded.passed
+    assert grade.critical_missed
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"question_answer": ""}, "question_answer"),
+        ({"question_wrong": "Only one wrong answer"}, "question_wrong"),
+        ({"question_wrong": "a\nb\nc\nd\ne"}, "question_wrong"),
+        ({"question_wrong": "dana ortiz, within the hour\nNobody"}, "question_wrong"),
+        ({"question_prompt": ""}, "question_prompt"),
+    ],
+)
+def test_a_half_written_program_question_is_refused(app, changes: dict, field: str) -> None:
+    admin = make_user(role="admin")
+    with pytest.raises(DomainError) as refused:
+        program.update_profile(db.session, admin.id, replace(QUESTION, **changes))
+    assert refused.value.field == field
+
+
+def test_clearing_the_question_takes_it_out_of_the_pool(app) -> None:
+    admin = make_user(role="admin")
+    program.update_profile(db.session, admin.id, QUESTION)
+    assert current_course().quiz(program.QUESTION_QUIZ).has_question(program.QUESTION_ID)
+    program.update_profile(db.session, admin.id, FILLED)
+    assert not current_course().quiz(program.QUESTION_QUIZ).has_question(program.QUESTION_ID)

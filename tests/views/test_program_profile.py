@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, ProgramProfile
 from app.services import audit, program
+from app.web import current_course
 from tests.factories import make_user, post_form, sign_in
 
 PAGE = "/admin/program"
@@ -206,3 +207,18 @@ def test_sign_up_offers_only_the_mentor_types_the_program_recruits(admin_client,
     )
     assert response.status_code == 422
     assert "Choose one of the kinds of mentor listed." in response.get_data(as_text=True)
+
+
+def test_an_admin_writes_the_programs_quiz_question(admin_client) -> None:
+    question = {
+        "question_prompt": "Who do you tell first, and how fast?",
+        "question_answer": "Dana, within the hour",
+        "question_wrong": "Nobody\r\nThe youth's friends",
+    }
+    response = fill(admin_client, **{**question, "question_wrong": "Nobody"})
+    assert response.status_code == 422
+    assert "Write two to four wrong answers" in response.get_data(as_text=True)
+    assert fill(admin_client, **question).status_code == 302
+    quiz = current_course().quiz(program.QUESTION_QUIZ)
+    assert quiz is not None and quiz.has_question(program.QUESTION_ID)
+    assert quiz.question(program.QUESTION_ID).critical
