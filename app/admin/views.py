@@ -153,7 +153,6 @@ def program_profile_page() -> ResponseReturnValue:
             "admin/program.html",
             form=form,
             profile=profile,
-            steps=program.setup_steps(profile),
             required_unset=sorted(program.required_unset(profile)),
             course_uses=sorted(
                 {
