@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
 
-from app.content import check_course
+from app.content import check_course, unset_placeholders
 from app.content.planner import check_planner
 from app.models import MENTOR_TYPE_KEYS, ROLES
 
@@ -21,6 +22,44 @@ def _content_dirs() -> tuple[str, str]:
 
     settings = config_from_environment()
     return settings.MODULES_DIR, settings.QUIZZES_DIR
+
+
+def _database_url() -> str:
+    if has_app_context():
+        return current_app.config["SQLALCHEMY_DATABASE_URI"]
+    from config import config_from_environment
+
+    return config_from_environment().SQLALCHEMY_DATABASE_URI
+
+
+def _required_unset() -> set[str] | None:
+    """Placeholders the stored profile requires but has not set; None without a readable profile.
+
+    The checker runs even when broken content stops the app starting, so it reads the database
+    with a plain engine rather than through the app.
+    """
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from app.services import program
+
+    url = sa.engine.make_url(_database_url())
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ""
+        if not path or path == ":memory:" or not os.path.exists(path):
+            return None  # nothing to read, and connecting would create an empty file
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("program_profile"):
+                return None
+            with Session(bind=connection) as session:
+                return program.required_unset(program.current_profile(session))
+    except sa.exc.SQLAlchemyError as error:
+        click.echo(f"The program profile was not read ({error.__class__.__name__}).", err=True)
+        return None
+    finally:
+        engine.dispose()
 
 
 @click.group("content")
@@ -39,6 +78,9 @@ def content_check(modules_dir: str | None, quizzes_dir: str | None) -> None:
     course, problems = check_course(modules_dir or default_modules, quizzes_dir or default_quizzes)
     planner, planner_problems = check_planner(modules_dir or default_modules)
     problems = [*problems, *planner_problems]
+    unset = _required_unset()
+    if course is not None and unset:
+        problems = [*problems, *unset_placeholders(course, unset)]
     if problems or course is None:
         for problem in problems:
             click.echo(str(problem))

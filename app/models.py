@@ -542,3 +542,38 @@ class PlannerAdoption(db.Model):
 
     plan: Mapped[PlannerPlan] = relationship(back_populates="adoptions")
     adopted_by: Mapped[User] = relationship()
+
+
+class ProgramProfile(db.Model):
+    """The program's own facts: one row, edited by administrators, every change audited."""
+
+    __tablename__ = "program_profile"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
+    # Raised on every save: pages rendered from the profile are cached by it.
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # Text is stored exactly as typed and escaped wherever it is shown; "" means not set.
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    coordinator_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    coordinator_role: Mapped[str] = mapped_column(sa.String(200), default="")
+    coordinator_email: Mapped[str] = mapped_column(sa.String(320), default="")
+    coordinator_phone: Mapped[str] = mapped_column(sa.String(100), default="")
+    coordinator_hours: Mapped[str] = mapped_column(sa.String(500), default="")
+    first_contact: Mapped[str] = mapped_column(sa.Text, default="")
+    after_hours: Mapped[str] = mapped_column(sa.String(500), default="")
+    hotline: Mapped[str] = mapped_column(sa.String(500), default="")
+    # None until the administrator answers: whether mentors must also report directly.
+    must_report_directly: Mapped[bool | None] = mapped_column(sa.Boolean)
+    emergency: Mapped[str] = mapped_column(sa.Text, default="")
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    mentor_types: Mapped[list[str]] = mapped_column(sa.JSON)
+    match_models: Mapped[list[str]] = mapped_column(sa.JSON)
+    required_placeholders: Mapped[list[str]] = mapped_column(sa.JSON)
+    # The program's own critical question in the boundaries quiz; "" prompt means none.
+    question_prompt: Mapped[str] = mapped_column(sa.String(500), default="")
+    question_answer: Mapped[str] = mapped_column(sa.String(500), default="")
+    question_wrong: Mapped[str] = mapped_column(sa.Text, default="")  # one per line
+    question_explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from flask import Flask, current_app
 
 from app.content.model import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_VISIBILITY, MENTOR_TYPES
+from app.services import program
 from app.services.audit import action_label, detail_text
 from app.services.certificates import format_code
 from app.services.matching import MODEL_LABELS as MATCH_MODEL_LABELS
 from app.services.standing import CERTIFICATE_STATUS_LABELS
+from app.web import program_name, program_profile
 
 
-def format_datetime(value: datetime | None) -> str:
-    """A date and time people read easily, in UTC."""
+def format_datetime(value: datetime | None, zone: tzinfo = UTC) -> str:
+    """A date and time people read easily, in `zone` (the program's time zone on pages)."""
     if value is None:
         return ""
-    return value.strftime("%-d %B %Y, %H:%M UTC")
+    if value.tzinfo is None:  # stored times are UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone).strftime("%-d %B %Y, %H:%M %Z")
 
 
-def format_date(value: Any) -> str:
-    """A date people read easily."""
+def format_date(value: Any, zone: tzinfo = UTC) -> str:
+    """A date people read easily; a moment in time becomes its date in `zone`."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
     return value.strftime("%-d %B %Y")
 
 
@@ -35,14 +41,19 @@ def format_days(days: int) -> str:
     return f"{days} day" + ("" if days == 1 else "s")
 
 
+def _program_zone() -> tzinfo:
+    return program.zone(program_profile())
+
+
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
-    app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, _program_zone())
+    app.jinja_env.filters["date"] = lambda value: format_date(value, _program_zone())
     app.jinja_env.filters["days"] = format_days
     app.jinja_env.filters["audit_action"] = action_label
     app.jinja_env.filters["audit_detail"] = detail_text
     app.jinja_env.filters["certificate_code"] = format_code
+    app.jinja_env.filters["lines"] = program.text_html
     app.jinja_env.globals["MENTOR_TYPES"] = MENTOR_TYPES
     app.jinja_env.globals["MENTOR_TYPE_DESCRIPTIONS"] = MENTOR_TYPE_DESCRIPTIONS
     app.jinja_env.globals["MENTOR_TYPE_VISIBILITY"] = MENTOR_TYPE_VISIBILITY
@@ -58,7 +69,9 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def site_values() -> dict[str, Any]:
         course = current_app.extensions.get("mentor_ready.course")
+        profile = program_profile()
         return {
-            "program_name": current_app.config["PROGRAM_NAME"],
+            "program_name": program_name(),
+            "program_emergency": program.emergency_text(profile),
             "course_title": course.title if course else "",
         }

@@ -4,19 +4,46 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context, has_request_context, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from app.content import Course
 from app.content.planner import Planner
+from app.extensions import db
+from app.models import ProgramProfile
+from app.services import program
 from app.services.accounts import Site
 from app.services.errors import DomainError
 
 
 def current_course() -> Course:
-    """The course loaded when the app started."""
-    return current_app.extensions["mentor_ready.course"]
+    """The course loaded when the app started, with the program's own quiz question if it has one."""
+    return program.course_for(current_app.extensions["mentor_ready.course"], program_profile())
+
+
+def program_profile() -> ProgramProfile:
+    """The program profile, read once per request (defaults while the database is unreachable)."""
+    if not has_app_context():
+        return program.default_profile()
+    # Within a request `g` holds it once read; outside one (commands, tests) it is read afresh.
+    profile = g.get("program_profile") if has_request_context() else None
+    if profile is None:
+        try:
+            profile = program.current_profile(db.session)
+        except sa.exc.SQLAlchemyError:
+            # Error pages render the footer too; they must not fail again on the database.
+            db.session.rollback()
+            profile = program.default_profile()
+        if has_request_context():
+            g.program_profile = profile
+    return profile
+
+
+def program_name() -> str:
+    """The program's name: the profile's, else the PROGRAM_NAME setting."""
+    return program_profile().name.strip() or current_app.config["PROGRAM_NAME"]
 
 
 def current_planner() -> Planner | None:
@@ -40,9 +67,7 @@ def safe_next(target: str | None) -> str | None:
 
 def site() -> Site:
     """The public address and program name that emails link to and sign with."""
-    return Site(
-        base_url=current_app.config["BASE_URL"], program_name=current_app.config["PROGRAM_NAME"]
-    )
+    return Site(base_url=current_app.config["BASE_URL"], program_name=program_name())
 
 
 def attach_error(form: FlaskForm, error: DomainError, default_field: str | None = None) -> None:

@@ -15,7 +15,15 @@ from flask_migrate import downgrade, upgrade
 from app import create_app, current_course
 from app.extensions import db
 from app.models import PlannerAdoption, PlannerPlan, User, utcnow
-from app.services import certificates, in_person, outbox, private_notes, progress, screening
+from app.services import (
+    certificates,
+    in_person,
+    outbox,
+    private_notes,
+    program,
+    progress,
+    screening,
+)
 from tests.conftest import FIXTURE_COURSE, config_for
 from tests.factories import make_user
 from tests.services.test_certificates import certify
@@ -38,9 +46,10 @@ def steps(app: Flask) -> list[tuple[str, str]]:
 
 def seed() -> None:
     """A mentor with a certificate (and a staff action on it), notes, a saved reading place and
-    screening; a staff member with a second factor; an adopted mentoring-model plan; an in-person
-    session and a first module visit."""
+    screening; a staff member with a second factor; a program profile; an adopted
+    mentoring-model plan; an in-person session and a first module visit."""
     staff = make_user(role="staff")
+    program.set_recruitment(db.session, staff.id, ["group"], ["care_provider"])
     mentor = make_user()
     outbox.enqueue(db.session, mentor.email, "Waiting", "A message not sent yet.")
     db.session.commit()

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.access import admin_required, recent_password_required
-from app.admin.forms import InviteStaffForm, ResendInvitationForm, ResetSecondFactorForm, RoleForm
+from app.admin.forms import (
+    InviteStaffForm,
+    ProgramProfileForm,
+    ResendInvitationForm,
+    ResetSecondFactorForm,
+    RoleForm,
+)
 from app.extensions import db
 from app.models import User
-from app.services import second_factor, staff_accounts
+from app.services import program, second_factor, staff_accounts
 from app.services.errors import DomainError, NotFound
-from app.web import attach_error, confirm_first, site, where_mail_goes
+from app.web import (
+    attach_error,
+    confirm_first,
+    current_course,
+    program_profile,
+    site,
+    where_mail_goes,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -173,3 +186,66 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
             "success",
         )
     return redirect(url_for("admin.accounts"))
+
+
+@bp.route("/program", methods=["GET", "POST"])
+@admin_required
+def program_profile_page() -> ResponseReturnValue:
+    """The program's own facts: name, coordinator, reporting chain, time zone, recruitment."""
+    profile = program_profile()
+    form = ProgramProfileForm(obj=None if request.method == "POST" else profile)
+    if request.method == "GET":
+        form.name.data = profile.name or current_app.config["PROGRAM_NAME"]
+        form.must_report_directly.data = {True: "yes", False: "no"}.get(
+            profile.must_report_directly  # type: ignore[arg-type]
+        )
+    if form.validate_on_submit():
+        try:
+            program.update_profile(db.session, current_user.id, _profile_input(form))
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash("The program profile is saved.", "success")
+            return redirect(url_for("admin.program_profile_page"))
+    return (
+        render_template(
+            "admin/program.html",
+            form=form,
+            profile=profile,
+            required_unset=sorted(program.required_unset(profile)),
+            course_uses=sorted(
+                {
+                    name
+                    for module in current_course().modules.values()
+                    for name, _ in module.placeholders
+                }
+            ),
+        ),
+        422 if form.errors else 200,
+    )
+
+
+def _profile_input(form: ProgramProfileForm) -> program.ProfileInput:
+    answer = form.must_report_directly.data
+    return program.ProfileInput(
+        name=form.name.data or "",
+        description=form.description.data or "",
+        coordinator_name=form.coordinator_name.data or "",
+        coordinator_role=form.coordinator_role.data or "",
+        coordinator_email=form.coordinator_email.data or "",
+        coordinator_phone=form.coordinator_phone.data or "",
+        coordinator_hours=form.coordinator_hours.data or "",
+        first_contact=form.first_contact.data or "",
+        after_hours=form.after_hours.data or "",
+        hotline=form.hotline.data or "",
+        must_report_directly={"yes": True, "no": False}.get(answer or ""),
+        emergency=form.emergency.data or "",
+        time_zone=form.time_zone.data or "",
+        mentor_types=list(form.mentor_types.data or []),
+        match_models=list(form.match_models.data or []),
+        required_placeholders=list(form.required_placeholders.data or []),
+        question_prompt=form.question_prompt.data or "",
+        question_answer=form.question_answer.data or "",
+        question_wrong=form.question_wrong.data or "",
+        question_explanation=form.question_explanation.data or "",
+    )

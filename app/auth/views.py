@@ -30,7 +30,7 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.services import accounts
 from app.services.errors import DomainError
-from app.web import attach_error, safe_next, site
+from app.web import attach_error, program_profile, safe_next, site
 
 bp = Blueprint("auth", __name__)
 
@@ -61,6 +61,10 @@ def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = RegisterForm()
+    recruited = program_profile().mentor_types
+    form.mentor_type.choices = [
+        choice for choice in form.mentor_type.choices if choice.value in recruited
+    ]
     if form.validate_on_submit():
         try:
             accounts.register_mentor(

@@ -21,6 +21,7 @@ from app.ratelimits import verification_limit
 from app.services import certificates, open_badges
 from app.services.certificate_pdf import render_certificate_pdf, verification_url
 from app.services.errors import NotFound
+from app.web import program_name
 
 bp = Blueprint("certificates", __name__)
 
@@ -60,7 +61,7 @@ def pdf(certificate_id: int) -> ResponseReturnValue:
     body = render_certificate_pdf(
         certificate,
         holder_name=certificate.user.name,
-        program_name=current_app.config["PROGRAM_NAME"],
+        program_name=program_name(),
         base_url=current_app.config["BASE_URL"],
     )
     filename = f"certificate-{certificates.format_code(certificate.code)}.pdf"

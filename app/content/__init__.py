@@ -3,7 +3,13 @@
 This package never imports Flask, so the checker, the app and the tests share one loader.
 """
 
-from app.content.loader import ContentError, ContentProblem, check_course, load_course
+from app.content.loader import (
+    ContentError,
+    ContentProblem,
+    check_course,
+    load_course,
+    unset_placeholders,
+)
 from app.content.model import MENTOR_TYPES, Course, Module, Question, Quiz
 
 __all__ = [
@@ -16,4 +22,5 @@ __all__ = [
     "Quiz",
     "check_course",
     "load_course",
+    "unset_placeholders",
 ]

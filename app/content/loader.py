@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.content import placeholders
 from app.content.markup import render
 from app.content.model import (
     DEFAULT_IN_PERSON_HOURS,
@@ -113,6 +114,10 @@ def _checked_markdown(text: str, line: int, problems: _Problems, inline: bool = 
     rendered = render(text.strip(), inline=inline)
     for problem in rendered.problems:
         problems.add(line, problem.message)
+    for found in placeholders.scan(text):
+        problems.add(
+            line, found.problem or "program placeholders are filled in module pages only, not here"
+        )
     return rendered.html
 
 
@@ -428,8 +433,15 @@ def _load_module(path: Path, slug: str, sink: list[ContentProblem]) -> Module | 
     if "objectives" in front and not objectives:
         problems.add(front.line_of("objectives"), "'objectives' must list at least one objective")
 
+    for found in placeholders.scan("\n".join(lines[1:end]), first_line=2):
+        problems.add(
+            found.line,
+            found.problem
+            or "program placeholders are filled in the module text only, not in the front matter",
+        )
     body = "\n".join(lines[end + 1 :])
-    rendered = render(body, first_line=end + 2)
+    used = _placeholders_in_body(body, end + 2, problems)
+    rendered = render(placeholders.mark(body), first_line=end + 2)
     for problem in rendered.problems:
         problems.add(problem.line, problem.message)
     body_html = rendered.html
@@ -451,7 +463,22 @@ def _load_module(path: Path, slug: str, sink: list[ContentProblem]) -> Module | 
         word_count=word_count,
         version=_version(raw),
         path=display_path(path),
+        placeholders=tuple(used),
     )
+
+
+def _placeholders_in_body(body: str, first_line: int, problems: _Problems) -> list[tuple[str, int]]:
+    """The placeholders a module's text uses, by line; mistakes in them are reported."""
+    used = []
+    lines = body.splitlines()
+    for found in placeholders.scan(body, first_line):
+        if found.problem:
+            problems.add(found.line, found.problem)
+        elif lines[found.line - first_line].lstrip().startswith("#"):
+            problems.add(found.line, "program placeholders cannot be used in headings")
+        elif found.name:
+            used.append((found.name, found.line))
+    return used
 
 
 def _load_option(
@@ -664,6 +691,21 @@ def _path_line(modules_dir: Path, slug: str) -> int:
     except OSError:
         pass
     return 1
+
+
+def unset_placeholders(course: Course, unset: set[str]) -> list[ContentProblem]:
+    """A problem for each use of a placeholder the program profile requires but has not set."""
+    return [
+        ContentProblem(
+            module.path,
+            line,
+            f"'program.{name}' is required by the program profile but not set yet; "
+            "fill it in on the Program profile page",
+        )
+        for module in course.ordered_modules()
+        for name, line in module.placeholders
+        if name in unset
+    ]
 
 
 def load_course(modules_dir: str | Path, quizzes_dir: str | Path) -> Course:

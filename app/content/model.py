@@ -58,6 +58,8 @@ class Module:
     word_count: int
     version: str
     path: str
+    # Program placeholders the text uses, with their lines; the HTML holds markers for them.
+    placeholders: tuple[tuple[str, int], ...] = ()
 
     @property
     def anchors(self) -> frozenset[str]:
@@ -69,13 +71,16 @@ class Module:
         """The sections a reader moves through: the level-2 headings, in order."""
         return tuple(heading for heading in self.headings if heading.level == 2)
 
-    def split_body(self) -> tuple[str, tuple[tuple[Heading, str], ...]]:
-        """The body as the text before the first section and each section with its HTML.
+    def split_body(
+        self, body_html: str | None = None
+    ) -> tuple[str, tuple[tuple[Heading, str], ...]]:
+        """The body (or `body_html`, the same body with placeholders filled) as the text before
+        the first section and each section with its HTML.
 
         The sanitised body starts each section with `<h2 id="...">`, so the split is exact.
         """
         by_anchor = {heading.anchor: heading for heading in self.sections}
-        parts = _SECTION_START.split(self.body_html)
+        parts = _SECTION_START.split(self.body_html if body_html is None else body_html)
         intro, chunks = parts[0], parts[1:]
         sections: list[tuple[Heading, str]] = []
         for chunk in chunks:

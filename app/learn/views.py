@@ -14,9 +14,9 @@ from app.learn.forms import (
     PrecheckForm,
     SelfCarePlanForm,
 )
-from app.services import private_notes, progress, quizzes, screening, standing
+from app.services import private_notes, program, progress, quizzes, screening, standing
 from app.services.errors import DomainError, NotFound
-from app.web import attach_error, current_course
+from app.web import attach_error, current_course, program_profile
 
 bp = Blueprint("learn", __name__)
 
@@ -34,6 +34,7 @@ def dashboard() -> ResponseReturnValue:
         places=progress.places(db.session, current_user.id, course),
         screening_guide=screening.guide(course, current_user.mentor_type),
         coordinator_contact=screening.COORDINATOR_CONTACT,
+        coordinator_html=program.coordinator_html(program_profile()),
     )
 
 
@@ -50,7 +51,7 @@ def module(slug: str) -> ResponseReturnValue:
     if not read and not current_user.is_staff:
         progress.record_visit(db.session, current_user.id, slug)
     entry = private_notes.journal_entry(db.session, current_user.id, slug)
-    intro, sections = page.split_body()
+    intro, sections = page.split_body(program.module_html(page, program_profile()))
     return render_template(
         "learn/module.html",
         module=page,

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.quiz.forms import StartQuizForm, SubmitAttemptForm
-from app.services import quizzes
+from app.services import program, quizzes
 from app.services.errors import DomainError, NotFound
-from app.web import current_course
+from app.templating import format_datetime
+from app.web import current_course, program_profile
 
 bp = Blueprint("quiz", __name__)
+
+
+def _when(moment: datetime) -> str:
+    """A moment in the program's time zone, as pages show it."""
+    return format_datetime(moment, program.zone(program_profile()))
 
 
 @bp.get("/modules/<slug>/quiz")
@@ -48,7 +56,7 @@ def begin(slug: str) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except quizzes.CoolingDown as error:
-        flash(f"{error.message} It reopens on {error.until:%-d %B %Y at %H:%M} UTC.", "info")
+        flash(f"{error.message} It reopens on {_when(error.until)}.", "info")
         return redirect(url_for("quiz.start", slug=slug))
     except DomainError as error:
         flash(error.message, "info")
@@ -111,7 +119,7 @@ def submit(attempt_id: int) -> ResponseReturnValue:
         return redirect(url_for("quiz.result", attempt_id=attempt_id))
     except quizzes.CoolingDown as error:
         attempt = quizzes.get_attempt(db.session, current_user.id, attempt_id)
-        flash(f"{error.message} It reopens on {error.until:%-d %B %Y at %H:%M} UTC.", "info")
+        flash(f"{error.message} It reopens on {_when(error.until)}.", "info")
         return redirect(url_for("quiz.start", slug=attempt.module_slug))
     except quizzes.SubmissionError as error:
         attempt = quizzes.get_attempt(db.session, current_user.id, attempt_id)

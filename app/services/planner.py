@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.content.planner import DIMENSION_TITLES, DIMENSIONS, Planner, PlannerQuestion, Rule
 from app.models import MATCH_MODELS, PlannerAdoption, PlannerPlan, User, utcnow
-from app.services import audit
+from app.services import audit, program
 from app.services.errors import DomainError, NotAllowed, NotFound
 
 Answers = dict[str, list[str]]
@@ -184,7 +184,10 @@ def adopted_plan_id(session: Session) -> int | None:
 def adopt(
     session: Session, actor_id: int, plan_id: int, now: datetime | None = None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Record (audited) that an admin adopted the plan; return its (match_models, mentor_types)."""
+    """An admin adopts the plan: its match models and mentor types become the program's (audited).
+
+    The adoption and the profile change are committed together; returns what was set.
+    """
     actor = session.get(User, actor_id)
     if actor is None or not actor.is_admin:
         raise NotAllowed("Only an administrator can adopt a plan.")
@@ -203,5 +206,7 @@ def adopt(
         detail={"match_models": list(match_models), "mentor_types": list(mentor_types)},
         now=at,
     )
-    session.commit()
-    return match_models, mentor_types
+    # A plan that names no mentor type leaves the program's recruiting as it is.
+    types = list(mentor_types) or list(program.current_profile(session).mentor_types)
+    program.set_recruitment(session, actor_id, list(match_models), types, now=at)
+    return match_models, tuple(types)

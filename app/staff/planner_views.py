@@ -123,5 +123,9 @@ def planner_adopt(plan_id: int) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash("Plan adopted: its match models and mentor types are the program's.", "success")
+        flash(
+            "Plan adopted: its match models are the ones the new-match form offers, and its "
+            "mentor types the ones sign-up offers.",
+            "success",
+        )
     return redirect(url_for("staff.planner_show", plan_id=plan_id))

@@ -31,6 +31,7 @@ from app.services import (
     certificates,
     matching,
     mentors,
+    program,
     roster,
     screening,
     staff_accounts,
@@ -47,7 +48,7 @@ from app.staff.forms import (
     MentorTypeForm,
     ScreeningForm,
 )
-from app.web import attach_error, confirm_first, current_course
+from app.web import attach_error, confirm_first, current_course, program_profile
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -115,6 +116,7 @@ def dashboard() -> ResponseReturnValue:
         funnel=funnel,
         attention=attention,
         review=matching.needing_review(db.session, course),
+        setup_steps=program.setup_steps(program_profile()),
     )
 
 
@@ -490,6 +492,8 @@ def matches() -> ResponseReturnValue:
 def _match_form() -> tuple[MatchForm, set[int]]:
     """The new-match form with every eligible mentor, and the ids of those already matched."""
     form = MatchForm()
+    used = program_profile().match_models
+    form.model.choices = [choice for choice in form.model.choices if choice.value in used]
     candidates = matching.eligible_candidates(db.session, current_course())
     form.mentors.choices = [SelectChoice(m.id, f"{m.name} ({m.email})") for m, _ in candidates]
     form.youth_codes.description = (

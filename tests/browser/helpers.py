@@ -167,6 +167,13 @@ def _submit_empty(button: str) -> Callable[[Page], None]:
     return submit
 
 
+def _submit_without_a_name(page: Page) -> None:
+    """The program profile refused for its missing name (nothing is saved)."""
+    page.get_by_label("Program name", exact=True).fill("")
+    page.get_by_role("button", name="Save the program profile", exact=True).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
 def _check_a_name(page: Page) -> None:
     page.get_by_label("Full name you expect").fill("Someone Else")
     page.get_by_role("button", name="Check the name").click()
@@ -265,6 +272,13 @@ PAGE_TYPES = [
         "admin",
         "/admin/accounts",
         _submit_empty("Add and send the invitation"),
+    ),
+    PageType("admin-program-profile", "admin", "/admin/program"),
+    PageType(
+        "admin-program-profile-errors",
+        "admin",
+        "/admin/program",
+        _submit_without_a_name,
     ),
     PageType("error-404", None, "/no-such-page"),
     PageType("error-403", "learner", "/staff/"),

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import MATCH_MODELS, AuditEvent, PlannerAdoption, PlannerPlan
 from app.services import planner as planning
+from app.services import program
 from app.services.errors import NotAllowed
 from app.web import current_planner
 from tests.factories import make_user
@@ -244,6 +245,15 @@ def test_adopting_returns_the_plans_models_and_types_and_is_audited(app) -> None
         "match_models": ["group", "team"],
         "mentor_types": ["staff_mentor", "survivor_mentor"],
     }
+    profile = program.current_profile(db.session)
+    assert (profile.match_models, profile.mentor_types) == (
+        ["group", "team"],
+        ["staff_mentor", "survivor_mentor"],
+    )
+    changed = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "program.recruitment_changed")
+    )
+    assert changed is not None and changed.actor_id == admin.id
 
 
 def test_staff_who_are_not_admins_cannot_adopt(app) -> None:

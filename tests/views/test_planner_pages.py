@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, PlannerAdoption, PlannerPlan
+from app.services import program
 from tests.factories import make_user, post_form, sign_in
 from tests.services.test_planner import LOW_TRUST_ON_SITE, NEW_PROGRAM, STEADY_ONE_TO_ONE
 
@@ -112,6 +113,21 @@ def test_an_admin_adopts_a_plan_and_it_is_audited(app, client) -> None:
         sa.select(AuditEvent).where(AuditEvent.action == "planner.plan_adopted")
     )
     assert event.actor_id == admin.id
+
+
+def test_adopting_a_plan_changes_the_match_models_offered(app, client) -> None:
+    admin = make_user(role="admin")
+    sign_in(client, admin)
+    before = client.get("/staff/matches/new").get_data(as_text=True)
+    assert "One-to-one" in before and "E-mentoring" in before
+    location = submit(client, LOW_TRUST_ON_SITE).location
+    post_form(client, location + "/adopt", page=location)
+    after = client.get("/staff/matches/new").get_data(as_text=True)
+    assert 'value="group"' in after and 'value="team"' in after
+    assert 'value="one_to_one"' not in after and 'value="e_mentoring"' not in after
+    profile = program.current_profile(db.session)
+    assert profile.match_models == ["group", "team"]
+    assert profile.mentor_types == ["staff_mentor", "survivor_mentor"]
 
 
 def test_mentors_cannot_see_the_planner(app, client) -> None:
