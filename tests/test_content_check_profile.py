@@ -8,9 +8,12 @@ from pathlib import Path
 
 from app.extensions import db
 from app.services import program
+from tests.conftest import PROJECT
 from tests.factories import make_user
 from tests.services.test_program import FILLED
 from tests.test_content_check_command import run_flask
+
+MODULES = PROJECT / "modules"
 
 
 def test_a_required_placeholder_left_empty_is_refused_with_file_and_line(app, runner) -> None:
@@ -28,7 +31,13 @@ def test_a_required_placeholder_left_empty_is_refused_with_file_and_line(app, ru
         r"by the program profile but not set yet",
         result.output,
     ), result.output
-    assert sum("program.reporting_chain" in line for line in lines) == 6
+    # Every use of the placeholder in the course.
+    uses = sum(
+        path.read_text().count("{{ program.reporting_chain }}")
+        for path in MODULES.glob("*.md")
+        if path.name != "README.md"
+    )
+    assert sum("program.reporting_chain" in line for line in lines) == uses == 8
     assert not any("program.coordinator" in line for line in lines), "the coordinator is set"
 
     program.update_profile(db.session, admin.id, FILLED)

@@ -194,7 +194,7 @@ def test_the_footer_names_the_program_once_when_the_course_has_the_same_name(app
     html = client.get("/").get_data(as_text=True)
     footer = html[html.index('<footer class="site-footer">') :]
     assert "Mentor Ready · Mentor Ready" not in footer
-    assert "<p>Mentor Ready. If you are in danger now" in footer
+    assert "<p>Mentor Ready.</p>" in footer and "If you are in danger now" in footer
 
 
 def test_a_course_with_its_own_title_is_named_in_the_footer(app, client) -> None:
