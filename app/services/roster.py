@@ -55,8 +55,10 @@ class RosterFilters:
     stage: str = ""
     sort: str = "name"
     descending: bool = False
+    # Mentors chosen one by one on the roster (bulk actions, "export just these").
+    ids: tuple[int, ...] = ()
 
-    def as_query(self) -> dict[str, str]:
+    def as_query(self) -> dict[str, str | list[str]]:
         """The filters as query-string values (for links and exports)."""
         values = {
             "q": self.q,
@@ -67,6 +69,7 @@ class RosterFilters:
             "stage": self.stage,
             "sort": self.sort,
             "order": "desc" if self.descending else "",
+            "mentor": [str(mentor_id) for mentor_id in self.ids],
         }
         return {key: value for key, value in values.items() if value}
 
@@ -99,6 +102,9 @@ def parse_filters(args: Mapping[str, str]) -> tuple[RosterFilters, list[str]]:
     if order not in ("", "asc", "desc"):
         problems.append("Order must be ascending or descending.")
         order = ""
+    ids, id_problem = chosen_ids(args)
+    if id_problem:
+        problems.append(id_problem)
     return (
         RosterFilters(
             q=q,
@@ -109,9 +115,29 @@ def parse_filters(args: Mapping[str, str]) -> tuple[RosterFilters, list[str]]:
             stage=values["stage"],
             sort=values["sort"] or "name",
             descending=order == "desc",
+            ids=ids,
         ),
         problems,
     )
+
+
+CHOSEN_MAX = 500
+LARGEST_ID = 2**31 - 1  # the largest id any table holds (PostgreSQL integer)
+
+
+def chosen_ids(args: Mapping[str, str]) -> tuple[tuple[int, ...], str | None]:
+    """The mentors chosen one by one (`mentor=` repeated), or the problem with them."""
+    getlist = getattr(args, "getlist", None)
+    raw = getlist("mentor") if getlist else ([args["mentor"]] if "mentor" in args else [])
+    if len(raw) > CHOSEN_MAX:
+        return (), f"Choose at most {CHOSEN_MAX} mentors at once."
+    ids: list[int] = []
+    for value in raw:
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text[:12]) <= LARGEST_ID:
+            return (), "A chosen mentor was not one of the mentors listed."
+        ids.append(int(text))
+    return tuple(dict.fromkeys(ids)), None
 
 
 @dataclass(frozen=True)
@@ -157,6 +183,8 @@ def _mentor_query(filters: RosterFilters) -> sa.Select:
         )
     if filters.mentor_type:
         query = query.where(User.mentor_type == filters.mentor_type)
+    if filters.ids:
+        query = query.where(User.id.in_(filters.ids))
     return query
 
 

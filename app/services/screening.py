@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.content.model import Course
 from app.models import SCREENING_RESULTS, ScreeningRecord, User, utcnow
-from app.services import audit
+from app.services import audit, certificates
 from app.services.dates import past_day_problem
 from app.services.errors import DomainError, NotFound
 
@@ -83,12 +84,41 @@ def record_result(
     now: datetime | None = None,
 ) -> ScreeningRecord:
     """Append a screening result for one of the steps the mentor's type needs; commits."""
+    [record] = record_results(
+        session,
+        staff_id,
+        [mentor_id],
+        course,
+        step=step,
+        result=result,
+        completed_on=completed_on,
+        note=note,
+        now=now,
+    )
+    return record
+
+
+def record_results(
+    session: Session,
+    staff_id: int,
+    mentor_ids: Sequence[int],
+    course: Course,
+    *,
+    step: str,
+    result: str,
+    completed_on: date,
+    note: str = "",
+    now: datetime | None = None,
+) -> list[ScreeningRecord]:
+    """Append one result for several mentors at once, all or none; commits.
+
+    Each mentor is locked first, so a double click or two staff recording the same result at
+    once end in one record and a clear message for the second.
+    """
     now = now or utcnow()
-    mentor = session.get(User, mentor_id)
-    if mentor is None or mentor.role != "mentor":
-        raise NotFound("There is no such mentor.")
-    if step not in course.screening_for(mentor.mentor_type):
-        raise DomainError("That step is not part of screening for this mentor.", field="step")
+    mentor_ids = list(dict.fromkeys(mentor_ids))
+    if not mentor_ids:
+        raise DomainError("Choose at least one mentor.", field="mentors")
     if result not in SCREENING_RESULTS:
         raise DomainError("Choose cleared or not cleared.", field="result")
     problem = past_day_problem(completed_on, now.date())
@@ -97,27 +127,74 @@ def record_result(
     note = note.strip()
     if len(note) > NOTE_MAX:
         raise DomainError(f"Keep the note under {NOTE_MAX} characters.", field="note")
-    record = ScreeningRecord(
-        user_id=mentor.id,
-        step=step,
-        result=result,
-        completed_on=completed_on,
-        note=note or None,
-        recorded_by_id=staff_id,
-        recorded_at=now,
-    )
-    session.add(record)
-    audit.record(
-        session,
-        "screening.recorded",
-        actor_id=staff_id,
-        subject_user_id=mentor.id,
-        target=step,
-        detail={"result": result, "completed_on": completed_on.isoformat()},
-        now=now,
-    )
+    mentors = {
+        user.id: user
+        for user in session.scalars(
+            sa.select(User).where(User.id.in_(mentor_ids), User.role == "mentor")
+        )
+    }
+    if len(mentors) != len(mentor_ids):
+        raise NotFound("There is no such mentor.")
+    elsewhere = [
+        mentors[mentor_id].name
+        for mentor_id in mentor_ids
+        if step not in course.screening_for(mentors[mentor_id].mentor_type)
+    ]
+    if elsewhere:
+        if len(mentor_ids) == 1:
+            raise DomainError("That step is not part of screening for this mentor.", field="step")
+        raise DomainError(
+            "That step is not part of screening for: " + ", ".join(elsewhere) + ".", field="step"
+        )
+    for mentor_id in sorted(mentor_ids):
+        certificates.lock_holder(session, mentor_id)
+    latest = {
+        record.user_id: record
+        for record in session.scalars(
+            sa.select(ScreeningRecord)
+            .where(ScreeningRecord.user_id.in_(mentor_ids), ScreeningRecord.step == step)
+            .order_by(ScreeningRecord.recorded_at, ScreeningRecord.id)
+        )
+    }
+    repeated = [
+        mentors[mentor_id].name
+        for mentor_id in mentor_ids
+        if mentor_id in latest
+        and (latest[mentor_id].result, latest[mentor_id].completed_on, latest[mentor_id].note or "")
+        == (result, completed_on, note)
+    ]
+    if repeated:
+        session.rollback()
+        raise DomainError(
+            "This result is already recorded"
+            + ("" if len(mentor_ids) == 1 else " for " + ", ".join(repeated))
+            + "; nothing was added.",
+            field="step",
+        )
+    records = []
+    for mentor_id in mentor_ids:
+        record = ScreeningRecord(
+            user_id=mentor_id,
+            step=step,
+            result=result,
+            completed_on=completed_on,
+            note=note or None,
+            recorded_by_id=staff_id,
+            recorded_at=now,
+        )
+        session.add(record)
+        records.append(record)
+        audit.record(
+            session,
+            "screening.recorded",
+            actor_id=staff_id,
+            subject_user_id=mentor_id,
+            target=step,
+            detail={"result": result, "completed_on": completed_on.isoformat()},
+            now=now,
+        )
     session.commit()
-    return record
+    return records
 
 
 def history(session: Session, mentor_id: int) -> list[ScreeningRecord]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -86,6 +86,7 @@ class Model:
     suspended_since: datetime | None = None
     revocations: list[list[datetime | None]] = field(default_factory=list)  # [at, re-enabled]
     cleared: dict[str, bool] = field(default_factory=dict)
+    screened: dict[str, tuple[bool, date]] = field(default_factory=dict)
     in_person_hours: float = 0.0
     open_matches: int = 0
 
@@ -302,17 +303,22 @@ class GateMachine(RuleBasedStateMachine):
         model = self.model
         if step not in STEPS[model.mentor_type]:
             return
-        screening.record_result(
-            db.session,
-            self.staff.id,
-            self.mentor.id,
-            self.course,
+        record = dict(
             step=step,
             result="cleared" if cleared else "not_cleared",
             completed_on=model.now.date(),
             now=model.now,
         )
+        # The same result on the same day again is a double click: refused, nothing added.
+        if model.screened.get(step) == (cleared, model.now.date()):
+            with pytest.raises(DomainError, match="already recorded"):
+                screening.record_result(
+                    db.session, self.staff.id, self.mentor.id, self.course, **record
+                )
+            return
+        screening.record_result(db.session, self.staff.id, self.mentor.id, self.course, **record)
         model.cleared[step] = cleared
+        model.screened[step] = (cleared, model.now.date())
 
     @rule()
     def match(self) -> None:
