@@ -259,6 +259,7 @@ def _configure_blueprints(app: Flask) -> None:
     from app.public.views import bp as public_bp
     from app.quiz.views import bp as quiz_bp
     from app.staff import (  # noqa: F401 - attach their routes to the staff blueprint
+        bulk_views,
         in_person_views,
         planner_views,
         report_views,

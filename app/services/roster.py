@@ -128,7 +128,11 @@ LARGEST_ID = 2**31 - 1  # the largest id any table holds (PostgreSQL integer)
 def chosen_ids(args: Mapping[str, str]) -> tuple[tuple[int, ...], str | None]:
     """The mentors chosen one by one (`mentor=` repeated), or the problem with them."""
     getlist = getattr(args, "getlist", None)
-    raw = getlist("mentor") if getlist else ([args["mentor"]] if "mentor" in args else [])
+    if getlist is not None:
+        raw = getlist("mentor")
+    else:
+        value = args.get("mentor")
+        raw = value if isinstance(value, list) else ([value] if value else [])
     if len(raw) > CHOSEN_MAX:
         return (), f"Choose at most {CHOSEN_MAX} mentors at once."
     ids: list[int] = []

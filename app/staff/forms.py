@@ -141,3 +141,28 @@ class InPersonSessionForm(FlaskForm):
         validators=[DataRequired("Choose at least one mentor who attended.")],
     )
     submit = SubmitField("Record the session")
+
+
+class BulkScreeningForm(FlaskForm):
+    """Record one screening result for several mentors at once."""
+
+    step = SelectField("Screening step", validators=[InputRequired("Choose a step.")])
+    result = RadioField(
+        "Result",
+        choices=[SelectChoice("cleared", "Cleared"), SelectChoice("not_cleared", "Not cleared")],
+        validators=[InputRequired("Choose cleared or not cleared.")],
+    )
+    completed_on = DateField(
+        "Date completed", validators=[InputRequired("Enter the date."), plausible_date]
+    )
+    note = TextAreaField(
+        "Note (optional)", validators=[Length(max=2000)], description="Seen by staff only."
+    )
+    mentors = SelectMultipleField(
+        "Mentors",
+        coerce=whole_number,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired("Choose at least one mentor.")],
+    )
+    submit = SubmitField("Record for the chosen mentors")

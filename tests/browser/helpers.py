@@ -259,6 +259,11 @@ PAGE_TYPES = [
     PageType("mentor-detail-certified", "staff", "/staff/mentors/{cast.certified_id}"),
     PageType("mentor-detail-new", "staff", "/staff/mentors/{cast.newcomer_id}"),
     PageType("in-person", "staff", "/staff/in-person"),
+    PageType(
+        "bulk-screening",
+        "staff",
+        "/staff/mentors/screening?mentor={cast.certified_id}&mentor={cast.newcomer_id}",
+    ),
     PageType("in-person-errors", "staff", "/staff/in-person", _submit_empty("Record the session")),
     PageType("reports", "staff", "/staff/reports"),
     PageType("reports-errors", "staff", "/staff/reports?from=2026-02-30"),
