@@ -54,6 +54,8 @@ def test_staff_enrol_and_an_admin_resets_a_lost_authenticator(
     # The colleague lost their phone: the admin resets their second factor.
     page.get_by_role("link", name="Accounts").click()
     page.get_by_role("button", name="Reset second factor of Rafael Staff").click()
+    # A dangerous action asks first, on a page of its own.
+    page.get_by_role("button", name="Yes, reset Rafael Staff’s second factor").click()
     expect(page.get_by_text("second factor is reset")).to_be_visible()
 
     colleague.goto(base + "/staff/")
