@@ -232,11 +232,6 @@ class Standing:
         """The state of one module of the path (None when it is not on this mentor's path)."""
         return next((state for state in self.modules if state.module.slug == slug), None)
 
-    @property
-    def progress(self) -> float:
-        """The one measure of progress, 0 to 1: reading and passing each module count half."""
-        return self.percent / 100
-
 
 @dataclass(frozen=True)
 class Facts:
@@ -261,7 +256,7 @@ def latest_screening(records: Iterable[ScreeningRecord]) -> dict[str, ScreeningR
     return latest
 
 
-def _plan(facts: Facts, course: Course, required: list[str], now: datetime) -> certs.IssuePlan:
+def _plan(facts: Facts, required: list[str], now: datetime) -> certs.IssuePlan:
     """The next certificate the mentor can earn: the one issuing rule."""
     chain = facts.chain
     record = chain.record
@@ -321,7 +316,7 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
     path = course.modules_for(user.mentor_type)
     required = [module.slug for module in path]
     chain = facts.chain
-    plan = _plan(facts, course, required, now) if required and user.role == "mentor" else None
+    plan = _plan(facts, required, now) if required and user.role == "mentor" else None
 
     # The certificate that counts: in force now, not suspended or revoked, covering the path.
     in_force = [
@@ -336,9 +331,8 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
 
     passed_ever = {a.module_slug for a in facts.attempts if a.kind == "quiz" and a.passed}
     needed = set(plan.still_to_pass) if plan else set()
-    renewing = bool(plan and plan.opens_at and counting)
-    if renewing and plan and plan.opens_at and now < plan.opens_at:
-        needed = set()
+    if counting is not None and plan is not None and plan.opens_at and now < plan.opens_at:
+        needed = set()  # certified, and renewal has not opened yet: nothing is due
     modules = []
     for module in path:
         mine = [a for a in facts.attempts if a.module_slug == module.slug and a.kind == "quiz"]
