@@ -49,6 +49,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         from flask_migrate import upgrade
 
         upgrade()
+        db.session.remove()
         db.engine.dispose()
     return url
 
@@ -89,6 +90,7 @@ def app(database_url: str, app_config: dict[str, object]) -> Iterator[Flask]:
     with app.app_context():
         yield app
         empty_tables()
+        db.session.remove()
         db.engine.dispose()
 
 

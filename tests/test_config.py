@@ -62,6 +62,7 @@ def test_production_starts_with_a_long_random_secret_key(database_url: str) -> N
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -72,6 +73,7 @@ def test_development_starts_with_the_default_key(database_url: str) -> None:
     app = create_app(settings)
     assert app.config["SECRET_KEY"] == config.DEFAULT_SECRET_KEY
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -114,6 +116,7 @@ def test_healthz_is_503_when_the_database_is_unreachable() -> None:
         assert response.get_json()["status"] != "ok"
     finally:
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
 
 
@@ -149,4 +152,5 @@ def test_production_sends_hsts_and_trusts_only_the_configured_proxies(database_u
         assert "Strict-Transport-Security" not in plain.test_client().get("/healthz").headers
     finally:
         with plain.app_context():
+            db.session.remove()
             db.engine.dispose()

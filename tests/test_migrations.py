@@ -98,6 +98,7 @@ def test_the_drift_check_notices_a_schema_that_differs_from_the_models(tmp_path:
                 item[0] == "remove_column" and item[2] == "user_account" for item in differences
             )
         finally:
+            db.session.remove()
             db.engine.dispose()
 
 
@@ -132,5 +133,6 @@ def test_postgresql_upgrade_downgrade_upgrade_without_drift(postgresql_schema: s
     with app.app_context():
         with db.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT current_schema()")).scalar() == SCHEMA
+        db.session.remove()
         db.engine.dispose()
     assert_up_down_up(app)

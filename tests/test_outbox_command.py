@@ -140,6 +140,7 @@ def test_development_without_a_mail_server_logs_queued_mail_after_the_response(
     [mail] = mail_lines(caplog)
     assert f"Mail to {user.email}" in mail and "/reset-password/" in mail
     with development.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 

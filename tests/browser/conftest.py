@@ -96,6 +96,7 @@ def live_server(
     yield LiveServer(url=url, app=app)
     server.shutdown()
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 

@@ -252,4 +252,6 @@ def test_the_largest_quiz_of_the_real_course_fits_the_field_limit(database_url: 
             # Every option of the questions with the most options ticked, plus token and button.
             options = sorted((len(q.options) for q in quiz.questions), reverse=True)
             assert sum(options[: quiz.draw]) + 2 < app.config["MAX_FORM_PARTS"], quiz.slug
+        # current_course() read the program profile: give its connection back before disposing.
+        db.session.remove()
         db.engine.dispose()
