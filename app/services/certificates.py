@@ -7,7 +7,8 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +24,8 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16
 RENEWAL_WINDOW = timedelta(days=60)
 REASON_MAX = 2000
+
+Moment = TypeVar("Moment", date, datetime)
 
 VALID, EXPIRED, SUSPENDED, REVOKED = "valid", "expired", "suspended", "revoked"
 
@@ -49,8 +52,8 @@ def format_code(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` later (the last day when the month is shorter)."""
+def add_months(moment: Moment, months: int) -> Moment:
+    """The same day (and time) `months` later (the last day when the month is shorter)."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])

@@ -7,7 +7,6 @@ a name, so the summary and its CSV can go to a funder as they are.
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,14 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models import Certificate, Match, MatchMentor, User
+from app.services.certificates import add_months
 from app.services.reports import DateRange, gain_pairs
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it is shorter)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
