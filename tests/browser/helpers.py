@@ -211,6 +211,8 @@ class PageType:
         page.goto(base + self.path.format(cast=cast))
         if self.then:
             self.then(page)
+        # A form's answer can be visible before its stylesheet has loaded; measure the styled page.
+        page.wait_for_load_state("load")
         expect(page.locator("h1")).to_be_visible()
 
 
