@@ -577,3 +577,59 @@ class ProgramProfile(db.Model):
     question_wrong: Mapped[str] = mapped_column(sa.Text, default="")  # one per line
     question_explanation: Mapped[str] = mapped_column(sa.Text, default="")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# Re-issue after a name change ---------------------------------------------------------------------
+
+NAME_REQUEST_STATUSES = ("pending", "approved", "declined")
+
+
+class ReplacedCertificateCode(db.Model):
+    """A code a certificate carried before it was re-issued under a new code.
+
+    The certificate row stays (one row per period, as the gate expects); only its code moves
+    here, so the old code still answers "replaced" and never names the holder again.
+    """
+
+    __tablename__ = "replaced_certificate_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Same shape as Certificate.code; a code is never in both tables (checked when one is drawn).
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id"), index=True)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    certificate: Mapped[Certificate] = relationship()
+    actor: Mapped[User] = relationship()
+
+
+class NameChangeRequest(db.Model):
+    """A mentor asked staff to correct their legal name; appended, decided once."""
+
+    __tablename__ = "name_change_request"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", NAME_REQUEST_STATUSES), name="status"),
+        # One pending request per mentor, whatever two tabs or a double click send.
+        sa.Index(
+            "uq_name_change_request_pending",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    requested_name: Mapped[str] = mapped_column(sa.String(200))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Shown to the mentor when declined.
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -22,6 +22,7 @@ from app.services import (
     private_notes,
     program,
     progress,
+    reissue,
     screening,
 )
 from tests.conftest import FIXTURE_COURSE, config_for
@@ -47,7 +48,8 @@ def steps(app: Flask) -> list[tuple[str, str]]:
 def seed() -> None:
     """A mentor with a certificate (and a staff action on it), notes, a saved reading place and
     screening; a staff member with a second factor; a program profile; an adopted
-    mentoring-model plan; an in-person session and a first module visit."""
+    mentoring-model plan; an in-person session and a first module visit; a name corrected with
+    its certificate re-issued (a replaced code) and a name change request waiting."""
     staff = make_user(role="staff")
     program.set_recruitment(db.session, staff.id, ["group"], ["care_provider"])
     mentor = make_user()
@@ -92,6 +94,8 @@ def seed() -> None:
             mentor_ids=[mentor.id],
         ),
     )
+    reissue.correct_name_and_reissue(db.session, staff.id, mentor.id, "Maria Gomez", "Legal name")
+    reissue.request_name_change(db.session, mentor.id, "Maria Gómez")
 
 
 def rows(tables: set[str]) -> dict[str, int]:

@@ -11,6 +11,7 @@ from wtforms import (
     SelectChoice,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
@@ -133,3 +134,22 @@ class ResetPasswordForm(FlaskForm):
         description=CHOOSING_ADVICE,
     )
     submit = SubmitField("Set my password")
+
+
+class NameRequestForm(FlaskForm):
+    """A mentor asks staff to correct their legal name on their account and certificates."""
+
+    name = StringField(
+        "Your full legal name",
+        validators=[
+            DataRequired("Enter your full legal name."),
+            Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters."),
+        ],
+        description="As it should appear on your certificate.",
+    )
+    note = TextAreaField(
+        "Anything staff should know (optional)",
+        validators=[Length(max=1000, message="Keep it under 1000 characters.")],
+        description="You do not need to explain why. Staff read this; it is never shown publicly.",
+    )
+    submit = SubmitField("Send my request")

@@ -21,7 +21,7 @@ from app.ratelimits import verification_limit
 from app.services import certificates, open_badges
 from app.services.certificate_pdf import render_certificate_pdf, verification_url
 from app.services.errors import NotFound
-from app.web import program_name
+from app.web import current_course, program_name
 
 bp = Blueprint("certificates", __name__)
 
@@ -88,11 +88,17 @@ def _not_found(code: str) -> ResponseReturnValue:
     return render_template("certificates/not_found.html", form=form), 404
 
 
+def _verified(code: str) -> certificates.PublicCertificate | None:
+    return certificates.verify(
+        db.session, code, current_app.config["CERTIFICATE_PUBLIC_NAME"], course=current_course()
+    )
+
+
 @bp.get("/verify/<code>")
 @verification_limit
 def verify(code: str) -> ResponseReturnValue:
     """Whether a certificate is genuine and current; the holder as first name and last initial."""
-    found = certificates.verify(db.session, code, current_app.config["CERTIFICATE_PUBLIC_NAME"])
+    found = _verified(code)
     if found is None:
         return _not_found(code)
     return render_template(
@@ -104,12 +110,13 @@ def verify(code: str) -> ResponseReturnValue:
 @verification_limit
 def check_name(code: str) -> ResponseReturnValue:
     """Answer only "matches" or "does not match" for the full name a verifier expects."""
-    found = certificates.verify(db.session, code, current_app.config["CERTIFICATE_PUBLIC_NAME"])
+    found = _verified(code)
     if found is None:
         return _not_found(code)
     form = NameCheckForm()
     answer = None
-    if form.validate_on_submit():
+    # A replaced code names nobody: checking a name against it could confirm a corrected name.
+    if not found.replaced and form.validate_on_submit():
         answer = (
             "matches"
             if certificates.name_matches(db.session, code, form.full_name.data or "")

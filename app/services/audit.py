@@ -65,6 +65,10 @@ ACTION_LABELS = {
     "match.created": "Match recorded",
     "match.ended": "Match ended",
     "mentor.type_changed": "Mentor type changed",
+    "mentor.name_corrected": "Name corrected and certificates re-issued",
+    "name_request.created": "Name correction requested",
+    "name_request.approved": "Name correction approved",
+    "name_request.declined": "Name correction declined",
     "screening.recorded": "Screening result recorded",
     "export.roster": "Roster exported",
     "export.audit": "Audit log exported",
@@ -85,6 +89,9 @@ DETAIL_KEYS = {
     "completed_on": "completed on",
     "left": "recovery codes left",
     "rows": "rows",
+    "old_name": "old name",
+    "new_name": "new name",
+    "reissued": "re-issued (old → new code)",
 }
 
 

@@ -8,15 +8,15 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from app.content.model import Course
-from app.models import Certificate, CertificateAction, User, utcnow
-from app.services import audit
+from app.models import Certificate, CertificateAction, ReplacedCertificateCode, User, utcnow
+from app.services import audit, in_person, training_hours
 from app.services.errors import DomainError, NotFound
 from app.services.text import without_invisible
 
@@ -34,6 +34,29 @@ def new_code() -> str:
     """80 random bits as 16 Crockford base32 characters."""
     bits = secrets.randbits(80)
     return "".join(CROCKFORD[(bits >> (5 * i)) & 31] for i in reversed(range(CODE_LENGTH)))
+
+
+def code_in_use(session: Session, code: str) -> bool:
+    """Whether a certificate carries `code` now or carried it before a re-issue."""
+    return (
+        session.scalar(sa.select(Certificate.id).where(Certificate.code == code)) is not None
+        or session.scalar(
+            sa.select(ReplacedCertificateCode.id).where(ReplacedCertificateCode.code == code)
+        )
+        is not None
+    )
+
+
+def unused_code(session: Session) -> str:
+    """A fresh code that no certificate carries and no re-issue retired.
+
+    The unique constraints guard each table; only this check keeps a new code from reviving
+    a replaced one, which would make the old code name a stranger's certificate.
+    """
+    while True:
+        code = new_code()
+        if not code_in_use(session, code):
+            return code
 
 
 def normalise_code(text: str) -> str | None:
@@ -232,7 +255,7 @@ def issue(
         .values(
             user_id=user_id,
             period=plan.period,
-            code=new_code(),
+            code=unused_code(session),
             issued_at=now,
             valid_from=start,
             valid_until=until,
@@ -269,9 +292,17 @@ def public_name(full_name: str, mode: str) -> str:
     return f"{parts[0]} {parts[-1][0].upper()}."
 
 
+REPLACED = "replaced"  # what an old code answers after a re-issue; never a certificate's status
+
+
 @dataclass(frozen=True)
 class PublicCertificate:
-    """Everything a verifier may learn about a certificate, and nothing more."""
+    """Everything a verifier may learn about a certificate, and nothing more.
+
+    The first six fields are the original API; the rest were added after it and only ever grow.
+    A replaced code answers with the old certificate's own facts (title, dates, modules) and an
+    empty holder: it must not lead to the new code or the corrected name.
+    """
 
     code: str
     holder: str
@@ -279,9 +310,19 @@ class PublicCertificate:
     issued_on: str
     expires_on: str
     status: str
+    course_version: str = ""
+    modules: tuple[str, ...] = ()
+    online_hours: float | None = None
+    in_person_hours: float | None = None
+    replaced_on: str | None = None
 
-    def as_json(self) -> dict[str, str]:
-        """The stable public API shape."""
+    @property
+    def replaced(self) -> bool:
+        """Whether this code was retired by a re-issue."""
+        return self.status == REPLACED
+
+    def as_json(self) -> dict[str, Any]:
+        """The stable public API shape (new fields added at the end, none renamed)."""
         return {
             "code": self.code,
             "holder": self.holder,
@@ -289,22 +330,68 @@ class PublicCertificate:
             "issued_on": self.issued_on,
             "expires_on": self.expires_on,
             "status": self.status,
+            "course_version": self.course_version,
+            "modules": list(self.modules),
+            "online_hours": self.online_hours,
+            "in_person_hours": self.in_person_hours,
+            "replaced_on": self.replaced_on,
         }
 
 
+def module_titles(slugs: Iterable[str], course: Course | None) -> tuple[str, ...]:
+    """The titles of certified modules in course order (a slug the course no longer has, last)."""
+    slugs = list(slugs)
+    if course is None:
+        return tuple(slugs)
+    ordered = [module for module in course.ordered_modules() if module.slug in slugs]
+    known = {module.slug for module in ordered}
+    return tuple(module.title for module in ordered) + tuple(s for s in slugs if s not in known)
+
+
+def _replaced(session: Session, code: str) -> ReplacedCertificateCode | None:
+    return session.scalar(
+        sa.select(ReplacedCertificateCode)
+        .where(ReplacedCertificateCode.code == code)
+        .options(selectinload(ReplacedCertificateCode.certificate))
+    )
+
+
 def verify(
-    session: Session, text: str, name_mode: str, now: datetime | None = None
+    session: Session,
+    text: str,
+    name_mode: str,
+    now: datetime | None = None,
+    course: Course | None = None,
 ) -> PublicCertificate | None:
     """The public view of a certificate, or None for malformed or unknown codes.
 
     The status is the one that really applies: a suspension or revocation recorded on any of the
-    holder's certificates reaches this one too.
+    holder's certificates reaches this one too. A code retired by a re-issue answers "replaced".
     """
-    certificate = find_by_code(session, text)
-    if certificate is None:
+    code = normalise_code(text)
+    if code is None:
         return None
+    certificate = find_by_code(session, code)
+    if certificate is None:
+        old = _replaced(session, code)
+        if old is None:
+            return None
+        return PublicCertificate(
+            code=format_code(old.code),
+            holder="",
+            title=f"{old.certificate.course_title} ({old.certificate.course_version})",
+            issued_on=old.certificate.valid_from.date().isoformat(),
+            expires_on=old.certificate.valid_until.date().isoformat(),
+            status=REPLACED,
+            course_version=old.certificate.course_version,
+            modules=module_titles(old.certificate.modules or (), course),
+            replaced_on=old.replaced_at.date().isoformat(),
+        )
     now = now or utcnow()
     holder_chain = chain_of(session, certificate.user_id, now)
+    in_person_hours = in_person.hours_by_mentor(session, [certificate.user_id]).get(
+        certificate.user_id
+    )
     return PublicCertificate(
         code=format_code(certificate.code),
         holder=public_name(certificate.user.name, name_mode),
@@ -312,6 +399,16 @@ def verify(
         issued_on=certificate.valid_from.date().isoformat(),
         expires_on=certificate.valid_until.date().isoformat(),
         status=holder_chain.status_of(certificate),
+        course_version=certificate.course_version,
+        modules=module_titles(certificate.modules or (), course),
+        online_hours=(
+            training_hours.online_hours_of(
+                session, course, certificate.user_id, certificate.modules or ()
+            )
+            if course is not None
+            else None
+        ),
+        in_person_hours=in_person_hours or None,
     )
 
 

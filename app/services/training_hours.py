@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +30,47 @@ class TrainingHours:
     attendances: int
     in_person_hours: float
     in_person_mentors: int
+
+
+def _reading_minutes(first: datetime | None, read_at: datetime, stated: int) -> float | None:
+    """Minutes from first opening a module to "I have read this", capped; None when not timed."""
+    if first is None or first > read_at:
+        return None
+    return min((read_at - first) / timedelta(minutes=1), READING_CAP * stated)
+
+
+def online_hours_of(
+    session: Session, course: Course, user_id: int, slugs: Iterable[str]
+) -> float | None:
+    """One mentor's reading time for some modules, in hours (one decimal); None if none was timed.
+
+    Counted as the funder report counts it: each module's first "I have read this", timed from
+    its first opening and capped at three times its stated minutes.
+    """
+    wanted = list(slugs)
+    if not wanted:
+        return None
+    reads = session.execute(
+        sa.select(
+            ModuleRead.module_slug, sa.func.min(ModuleRead.read_at), ModuleVisit.first_opened_at
+        )
+        .outerjoin(
+            ModuleVisit,
+            sa.and_(
+                ModuleVisit.user_id == ModuleRead.user_id,
+                ModuleVisit.module_slug == ModuleRead.module_slug,
+            ),
+        )
+        .where(ModuleRead.user_id == user_id, ModuleRead.module_slug.in_(wanted))
+        .group_by(ModuleRead.module_slug, ModuleVisit.first_opened_at)
+    ).all()
+    spent = [
+        _reading_minutes(first, read_at, module.minutes if module else 0)
+        for slug, read_at, first in reads
+        for module in [course.module(slug)]
+    ]
+    timed = [minutes for minutes in spent if minutes is not None]
+    return round(sum(timed) / 60, 1) if timed else None
 
 
 def training_hours(
@@ -75,9 +117,9 @@ def training_hours(
         modules_read += 1
         stated += stated_minutes
         readers.add(user_id)
-        if first is not None and first <= read_at:
-            spent = (read_at - first) / timedelta(minutes=1)
-            minutes += min(spent, READING_CAP * stated_minutes)
+        spent = _reading_minutes(first, read_at, stated_minutes)
+        if spent is not None:
+            minutes += spent
             timed += 1
     sessions, attendances, hours, attendees = session.execute(
         sa.select(

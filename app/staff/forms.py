@@ -166,3 +166,28 @@ class BulkScreeningForm(FlaskForm):
         validators=[DataRequired("Choose at least one mentor.")],
     )
     submit = SubmitField("Record for the chosen mentors")
+
+
+class NameCorrectionForm(FlaskForm):
+    """Correct a mentor's legal name and re-issue their certificates under new codes."""
+
+    name = StringField(
+        "New legal name",
+        validators=[
+            DataRequired("Enter the full legal name."),
+            Length(max=200, message="Use at most 200 characters for the name."),
+        ],
+    )
+    reason = TextAreaField(
+        "Reason",
+        validators=[DataRequired("Give a reason; it is kept in the record."), Length(max=2000)],
+        description="Kept in the audit log. The old and new names are recorded there too.",
+    )
+    submit = SubmitField("Correct the name and re-issue")
+
+
+class NameRequestDecisionForm(FlaskForm):
+    """Approve or decline a mentor's name correction request."""
+
+    reason = TextAreaField("Reason", validators=[Length(max=2000)])
+    submit = SubmitField("Confirm")

@@ -32,6 +32,7 @@ from app.services import (
     matching,
     mentors,
     program,
+    reissue,
     roster,
     screening,
     staff_accounts,
@@ -46,6 +47,8 @@ from app.staff.forms import (
     EndMatchForm,
     MatchForm,
     MentorTypeForm,
+    NameCorrectionForm,
+    NameRequestDecisionForm,
     ScreeningForm,
 )
 from app.web import attach_error, confirm_first, current_course, program_profile
@@ -91,6 +94,9 @@ def _render_mentor(
             type_form=MentorTypeForm(mentor_type=detail.user.mentor_type),
             confirm_form=ConfirmForm(),
             vocabulary=_vocabulary(),
+            name_form=NameCorrectionForm(formdata=None, name=detail.user.name),
+            decision_form=NameRequestDecisionForm(formdata=None),
+            name_requests=reissue.requests_of(db.session, detail.user.id),
         ),
         status,
     )
@@ -117,6 +123,7 @@ def dashboard() -> ResponseReturnValue:
         attention=attention,
         review=matching.needing_review(db.session, course),
         setup_steps=program.setup_steps(program_profile()),
+        name_requests=reissue.all_pending(db.session),
     )
 
 

@@ -381,6 +381,7 @@ def sample_values(app: Flask) -> Iterator[dict[str, object]]:
         "section": "what-it-is",
         "purpose": "revocation",
         "list_id": 1,
+        "request_id": 1,
     }
 
 
