@@ -147,8 +147,11 @@ def correct_name_and_reissue(
     now = now or utcnow()
     name = legal_name(new_name)
     reason = _text(reason, "reason", REASON_MAX, "Give a reason; it is kept in the record.")
+    _mentor(session, mentor_id)
+    certificates.lock_holder(session, mentor_id)
+    # A colleague may have corrected the name while this one waited for the lock: read afresh.
+    session.expire_all()
     mentor = _mentor(session, mentor_id)
-    certificates.lock_holder(session, mentor.id)
     try:
         done = _correct(session, staff_id, mentor, name, reason, now)
     except DomainError:
@@ -231,7 +234,11 @@ def _undecided(session: Session, request_id: int) -> NameChangeRequest:
     if request is None:
         raise NotFound("There is no such request.")
     certificates.lock_holder(session, request.user_id)
-    session.refresh(request)
+    # What was read before the lock may be stale: another decision may have just committed.
+    session.expire_all()
+    request = session.get(NameChangeRequest, request_id)
+    if request is None:
+        raise NotFound("There is no such request.")
     if request.status != "pending":
         session.rollback()
         raise NotAllowed(f"This request was already {request.status}. Nothing was changed.")

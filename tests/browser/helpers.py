@@ -245,6 +245,7 @@ PAGE_TYPES = [
     PageType("result-passed", "certified", "/attempts/{cast.passed_attempt_id}/result"),
     PageType("result-precheck", "learner", "/attempts/{cast.precheck_attempt_id}/result"),
     PageType("certificate", "certified", "/certificates/{cast.certificate_id}"),
+    PageType("name-request", "certified", "/account/name"),
     PageType("journal", "certified", "/journal"),
     PageType("self-care-plan", "certified", "/self-care"),
     PageType("self-care-plan-print", "certified", "/self-care/print"),

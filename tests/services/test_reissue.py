@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, NameChangeRequest, ReplacedCertificateCode, User
+from app.models import AuditEvent, Certificate, NameChangeRequest, ReplacedCertificateCode, User
 from app.services import certificates, progress, reissue
 from app.services.errors import DomainError, NotFound
 from app.web import current_course
 from tests.factories import certificates_of, make_user
-from tests.services.test_certificates import NOW, certify, pass_quiz
+from tests.services.test_certificates import NOW, _run_together, certify, pass_quiz
 from tests.services.test_eligibility_matching import attend_in_person
 
 LATER = NOW + timedelta(days=10)
@@ -347,3 +347,53 @@ def test_hours_are_left_out_when_none_are_recorded(mentor) -> None:
     found = verify(certificate.code)
     assert found.online_hours is None and found.in_person_hours is None
     assert found.modules == ("Alpha module", "Beta module")
+
+
+# Races ------------------------------------------------------------------------------------------
+
+
+def test_two_staff_correcting_at_once_reissue_once(app, staff) -> None:
+    for _ in range(5):
+        mentor = make_user(name="Maria José Gonzalez")
+        certify(mentor)
+        mentor_id, staff_id = mentor.id, staff.id
+
+        def work(mentor_id=mentor_id, staff_id=staff_id) -> object:
+            return reissue.correct_name_and_reissue(
+                db.session, staff_id, mentor_id, "Maria Ramírez", "Change", LATER
+            )
+
+        results = _run_together(app, 2, work)
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert len(refused) == 1 and isinstance(refused[0], DomainError), results
+        db.session.expire_all()
+        replaced = db.session.scalar(
+            sa.select(sa.func.count(ReplacedCertificateCode.id))
+            .join(Certificate, Certificate.id == ReplacedCertificateCode.certificate_id)
+            .where(Certificate.user_id == mentor_id)
+        )
+        assert replaced == 1
+
+
+def test_two_decisions_at_once_decide_once(app, staff) -> None:
+    for _ in range(5):
+        mentor = make_user(name="Maria José Gonzalez")
+        certify(mentor)
+        request_id = reissue.request_name_change(db.session, mentor.id, "Maria Ramírez").id
+        jobs = iter(["approve", "decline"])
+
+        def work(request_id=request_id, staff_id=staff.id, jobs=jobs) -> object:
+            if next(jobs) == "approve":
+                return reissue.approve_request(db.session, staff_id, request_id, now=LATER)
+            return reissue.decline_request(db.session, staff_id, request_id, "No", now=LATER)
+
+        results = _run_together(app, 2, work)
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert len(refused) == 1 and isinstance(refused[0], DomainError), results
+        db.session.expire_all()
+        request = db.session.get(NameChangeRequest, request_id)
+        name = db.session.get(User, mentor.id).name
+        assert (request.status, name) in {
+            ("approved", "Maria Ramírez"),
+            ("declined", "Maria José Gonzalez"),
+        }
