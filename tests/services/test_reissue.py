@@ -173,6 +173,19 @@ def test_after_a_reenable_only_the_certificates_not_revoked_are_reissued(staff, 
     assert verify(fresh_code).status == "replaced"
 
 
+def test_an_expired_certificate_is_reissued_too_and_stays_expired(staff, mentor) -> None:
+    certificate = certify(mentor)
+    after = certificate.valid_until + timedelta(days=5)
+    old_code = certificate.code
+    done = reissue.correct_name_and_reissue(
+        db.session, staff.id, mentor.id, "Maria Ramírez", "Change", after
+    )
+    assert [old for old, _new in done.codes] == [old_code]
+    db.session.refresh(certificate)
+    assert verify(old_code, now=after).status == "replaced"
+    assert verify(certificate.code, now=after).status == "expired"
+
+
 def test_a_mentor_without_a_certificate_just_has_the_name_corrected(staff, mentor) -> None:
     done = reissue.correct_name_and_reissue(
         db.session, staff.id, mentor.id, "Maria Ramírez", "Change", LATER
