@@ -251,7 +251,10 @@ def _load_planner_once(modules_dir: str, _fingerprint: tuple) -> Planner | None:
 def _configure_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
-    from app.auth import second_factor_views  # noqa: F401 - attaches the second-factor routes
+    from app.auth import (  # noqa: F401 - attach the account and second-factor routes
+        account_views,
+        second_factor_views,
+    )
     from app.auth.views import bp as auth_bp
     from app.certificates import credential_views  # noqa: F401 - attaches the Open Badges routes
     from app.certificates.views import bp as certificates_bp
