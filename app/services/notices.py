@@ -22,8 +22,10 @@ from app.content.model import Course
 from app.models import (
     Certificate,
     CertificateAction,
+    ModuleVisit,
     NoticePreference,
     NoticeSent,
+    ReadingPosition,
     User,
     utcnow,
 )
@@ -153,6 +155,25 @@ def _sent(session: Session, user_ids: list[int]) -> dict[int, dict[tuple[str, st
     return sent
 
 
+def _last_reading(session: Session, user_ids: list[int]) -> dict[int, datetime]:
+    """When each mentor last opened a module or one of its sections.
+
+    The standing counts reads and quiz attempts; a mentor reading slowly through a long module
+    has made progress too, and is not told "it has been a while".
+    """
+    latest: dict[int, datetime] = {}
+    for column, user in (
+        (ReadingPosition.last_opened_at, ReadingPosition.user_id),
+        (ModuleVisit.first_opened_at, ModuleVisit.user_id),
+    ):
+        for user_id, at in session.execute(
+            sa.select(user, sa.func.max(column)).where(user.in_(user_ids)).group_by(user)
+        ):
+            if at is not None:
+                latest[user_id] = max(at, latest.get(user_id, at))
+    return latest
+
+
 def _preferences(session: Session, user_ids: list[int]) -> dict[int, Preferences]:
     return {
         row.user_id: Preferences(row.reminders, row.nudges)
@@ -172,6 +193,7 @@ def due(session: Session, course: Course, site: Site, zone: tzinfo, now: datetim
     decisions = _latest_decisions(session, ids, now)
     sent = _sent(session, ids)
     choices = _preferences(session, ids)
+    reading = _last_reading(session, ids)
     words = _Words(site, zone, now)
     found = []
     for user in users:
@@ -180,6 +202,7 @@ def due(session: Session, course: Course, site: Site, zone: tzinfo, now: datetim
             decisions.get(user.id),
             sent.get(user.id, {}),
             choices.get(user.id, Preferences()),
+            reading.get(user.id),
             words,
             now,
         )
@@ -193,6 +216,7 @@ def _most_relevant(
     decision: CertificateAction | None,
     sent: dict[tuple[str, str], datetime],
     choice: Preferences,
+    last_reading: datetime | None,
     words: _Words,
     now: datetime,
 ) -> Notice | None:
@@ -204,7 +228,7 @@ def _most_relevant(
     for notice in (
         _event(mentor, decision, words, now),
         _reminder(mentor, words, now) if choice.reminders else None,
-        _nudge(mentor, sent, words, now) if choice.nudges else None,
+        _nudge(mentor, sent, last_reading, words, now) if choice.nudges else None,
     ):
         # One already sent (yesterday's "lifted") does not hold back what is due after it.
         if notice is not None and (notice.kind, notice.period_key) not in sent:
@@ -257,7 +281,11 @@ def _reminder(mentor: standing.Standing, words: _Words, now: datetime) -> Notice
 
 
 def _nudge(
-    mentor: standing.Standing, sent: dict[tuple[str, str], datetime], words: _Words, now: datetime
+    mentor: standing.Standing,
+    sent: dict[tuple[str, str], datetime],
+    last_reading: datetime | None,
+    words: _Words,
+    now: datetime,
 ) -> Notice | None:
     """A gentle word after three weeks without progress; twice at most, never once finished."""
     if mentor.complete or mentor.counting is not None or not mentor.required_count:
@@ -265,7 +293,9 @@ def _nudge(
     earlier = sorted(at for (kind, _key), at in sent.items() if kind == NUDGE_KIND)
     if len(earlier) >= NUDGES_AT_MOST:
         return None
-    quiet_since = max([mentor.last_activity or mentor.user.created_at, *earlier[-1:]])
+    activity = [mentor.last_activity, last_reading, *earlier[-1:]]
+    quiet_since = max([at for at in activity if at is not None], default=mentor.user.created_at)
+    quiet_since = max(quiet_since, mentor.user.created_at)
     if now - quiet_since < NUDGE_AFTER:
         return None
     return words.nudge(mentor, len(earlier) + 1)
@@ -327,16 +357,20 @@ class _Words:
         )
 
     def expiring(self, mentor: standing.Standing, kind: str, certificate: Certificate) -> Notice:
-        days = max((certificate.valid_until - self.now).days, 0)
+        # Days as the mentor counts them: calendar days in the program's time zone.
+        days = (
+            certificate.valid_until.astimezone(self.zone).date()
+            - self.now.astimezone(self.zone).date()
+        ).days
+        when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
         until = self._day(certificate.valid_until)
         return self._notice(
             mentor.user,
             kind,
             certificate.id,
             f"Your {self.site.program_name} certificate ends on {until}",
-            f"A friendly reminder: your certificate is valid until {until}, "
-            f"{'in ' + str(days) + ' days' if days > 1 else 'very soon'}. To keep it current, "
-            "pass the quizzes again before then.\n\n"
+            f"A friendly reminder: your certificate is valid until {until}, {when}. To keep "
+            "it current, pass the quizzes again before then.\n\n"
             f"{self._still_to_pass(mentor)}"
             f"Your training page shows what is left:\n{self.site.base_url}/training",
         )

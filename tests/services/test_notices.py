@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import NoticeSent, OutboxMessage, User
-from app.services import certificates, notices
+from app.services import certificates, notices, progress
 from app.services.accounts import Site
 from app.web import current_course
 from tests.factories import make_user, queued_mail
@@ -227,6 +227,21 @@ def test_progress_puts_the_next_nudge_off(app: Flask) -> None:
     run(T0 + timedelta(days=30))
     assert kinds_for(mentor) == []
     run(T0 + timedelta(days=37))
+    assert kinds_for(mentor) == ["nudge"]
+
+
+def test_reading_a_module_section_by_section_counts_as_progress(app: Flask) -> None:
+    mentor = make_user(now=T0)
+    course = current_course()
+    module = course.ordered_modules()[0]
+    progress.record_visit(db.session, mentor.id, module.slug, now=T0 + timedelta(days=10))
+    section = module.sections[-1].anchor
+    progress.open_section(
+        db.session, mentor.id, course, module.slug, section, now=T0 + timedelta(days=18)
+    )
+    run(T0 + timedelta(days=30))
+    assert kinds_for(mentor) == []
+    run(T0 + timedelta(days=40))
     assert kinds_for(mentor) == ["nudge"]
 
 
