@@ -252,6 +252,7 @@ def _configure_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
     from app.auth import (  # noqa: F401 - attach their routes to the auth blueprint
+        account_views,
         name_request_views,
         second_factor_views,
     )

@@ -1,10 +1,11 @@
-"""Command-line tools: `flask content check`, `flask users create`, `flask outbox send` and
-`flask credentials init-key`."""
+"""Command-line tools: `flask content check`, `flask users create`, `flask outbox send`,
+`flask notices send` and `flask credentials init-key`."""
 
 from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime, time
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -195,6 +196,34 @@ def outbox_status() -> None:
         )
 
 
+@click.group("notices")
+def notices_cli() -> None:
+    """Certificate notices, reminders and nudges by email."""
+
+
+@notices_cli.command("send")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Decide as if it were noon UTC on this day (YYYY-MM-DD), to rehearse or catch up.",
+)
+@with_appcontext
+def notices_send(today: datetime | None) -> None:
+    """Queue every notice that is due, each once; safe to run often, on several hosts at once."""
+    from app.extensions import db
+    from app.models import utcnow
+    from app.services import notices, program
+    from app.web import current_course, site
+
+    now = datetime.combine(today.date(), time(12), UTC) if today else utcnow()
+    zone = program.zone(program.current_profile(db.session))
+    report = notices.send(db.session, current_course(), site(), zone, now)
+    # Quiet when there was nothing to do, so cron mails nobody on an ordinary day.
+    if report.total:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(report.queued.items()))
+        click.echo(f"Queued {report.total} notice{'s' if report.total != 1 else ''}: {kinds}.")
+
+
 @click.group("credentials")
 def credentials_cli() -> None:
     """Open Badges credentials."""
@@ -225,4 +254,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(notices_cli)
     app.cli.add_command(credentials_cli)

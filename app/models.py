@@ -633,3 +633,49 @@ class NameChangeRequest(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+# --- Notices and reminders by email ---------------------------------------------------------
+
+NOTICE_KINDS = (
+    "issued",
+    "renewal_open",
+    "expiring_30",
+    "expiring_7",
+    "expired",
+    "suspended",
+    "lifted",
+    "revoked",
+    "nudge",
+)
+
+
+class NoticeSent(db.Model):
+    """A notice queued for a mentor, once per kind and period; written with its outbox message.
+
+    The unique key is what makes `flask notices send` safe to run twice or on two hosts at once.
+    """
+
+    __tablename__ = "notice_sent"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "kind", "period_key"),
+        sa.CheckConstraint(_in("kind", NOTICE_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    # What the notice is about: a certificate id, a staff action id, or the nudge's number.
+    period_key: Mapped[str] = mapped_column(sa.String(64))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NoticePreference(db.Model):
+    """A mentor's choice of optional mail; no row means both are on."""
+
+    __tablename__ = "notice_preference"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), primary_key=True)
+    reminders: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    nudges: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

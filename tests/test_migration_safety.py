@@ -3,7 +3,7 @@ step goes up, down and up again on seeded data, and ends with no drift."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,10 @@ from app import create_app, current_course
 from app.extensions import db
 from app.models import PlannerAdoption, PlannerPlan, User, utcnow
 from app.services import (
+    accounts,
     certificates,
     in_person,
+    notices,
     outbox,
     private_notes,
     program,
@@ -49,7 +51,8 @@ def seed() -> None:
     """A mentor with a certificate (and a staff action on it), notes, a saved reading place and
     screening; a staff member with a second factor; a program profile; an adopted
     mentoring-model plan; an in-person session and a first module visit; a name corrected with
-    its certificate re-issued (a replaced code) and a name change request waiting."""
+    its certificate re-issued (a replaced code) and a name change request waiting; a notice sent
+    and a mentor's notice preferences."""
     staff = make_user(role="staff")
     program.set_recruitment(db.session, staff.id, ["group"], ["care_provider"])
     mentor = make_user()
@@ -96,6 +99,9 @@ def seed() -> None:
     )
     reissue.correct_name_and_reissue(db.session, staff.id, mentor.id, "Maria Gomez", "Legal name")
     reissue.request_name_change(db.session, mentor.id, "Maria Gómez")
+    notices.set_preferences(db.session, mentor.id, reminders=False, nudges=True)
+    site = accounts.Site("http://localhost", "Mentor Ready")
+    assert notices.send(db.session, course, site, UTC, utcnow()).total == 1
 
 
 def rows(tables: set[str]) -> dict[str, int]:

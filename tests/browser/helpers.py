@@ -234,6 +234,7 @@ PAGE_TYPES = [
     PageType(
         "change-password-errors", "learner", "/account/password", _submit_empty("Change password")
     ),
+    PageType("account", "learner", "/account"),
     PageType("my-training-new", "newcomer", "/training"),
     PageType("my-training-certified", "certified", "/training"),
     PageType("my-training-suspended", "flagged", "/training"),
