@@ -337,8 +337,10 @@ class _Words:
             f"Certificate code: {code}\n"
             f"Valid from {self._day(certificate.valid_from)} until "
             f"{self._day(certificate.valid_until)}.\n\n"
-            "See your certificate and download it as a PDF here:\n"
-            f"{self._certificate_url(certificate)}\n\n"
+            "See your certificate here:\n"
+            f"{self._certificate_url(certificate)}\n"
+            "Download it as a PDF (sign in first if asked):\n"
+            f"{self._certificate_url(certificate)}/certificate.pdf\n\n"
             "Anyone you share the code with can check that it is genuine at "
             f"{self.site.base_url}/verify.",
         )
