@@ -61,6 +61,7 @@ def test_an_issued_certificate_is_announced_once_with_its_code_and_links(app: Fl
     assert mail.subject == "Your Mentor Ready certificate is ready"
     assert certificates.format_code(certificate.code) in mail.body
     assert f"http://localhost/certificates/{certificate.id}" in mail.body
+    assert f"http://localhost/certificates/{certificate.id}/certificate.pdf" in mail.body
     assert "Congratulations" in mail.body and ACCOUNT_LINK in mail.body
 
     assert run(T0 + timedelta(hours=2)).total == 0
