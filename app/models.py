@@ -284,9 +284,7 @@ class Certificate(db.Model):
     # The modules this certificate certifies (slugs): it counts only for a path they cover.
     modules: Mapped[list[str]] = mapped_column(sa.JSON, server_default=sa.text("'[]'"))
     # The version of each certified module ({slug: version}): an older one calls for a refresher.
-    module_versions: Mapped[dict[str, int]] = mapped_column(
-        sa.JSON, server_default=sa.text("'{}'")
-    )
+    module_versions: Mapped[dict[str, int]] = mapped_column(sa.JSON, server_default=sa.text("'{}'"))
 
     user: Mapped[User] = relationship()
     actions: Mapped[list[CertificateAction]] = relationship(

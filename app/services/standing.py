@@ -104,7 +104,9 @@ def cooldown_until(attempts: Sequence[Any], quiz: Quiz, now: datetime) -> dateti
     return closed_until if closed_until is not None and now < closed_until else None
 
 
-REFRESHER_LOCK = "This module changed since your certificate: read it again and mark it read to open its quiz."
+REFRESHER_LOCK = (
+    "This module changed since your certificate: read it again and mark it read to open its quiz."
+)
 
 
 def lock_reason(course: Course, module: Module, read: bool, passed: set[str]) -> str | None:
@@ -688,7 +690,9 @@ def load_facts(
         .join(Certificate, Certificate.id == CertificateRefresher.certificate_id)
         .where(Certificate.user_id.in_(id_filter))
         .group_by(
-            Certificate.user_id, CertificateRefresher.certificate_id, CertificateRefresher.module_slug
+            Certificate.user_id,
+            CertificateRefresher.certificate_id,
+            CertificateRefresher.module_slug,
         )
     ):
         refreshers[user_id][(certificate_id, slug)] = version
@@ -760,7 +764,10 @@ def record_refreshers(
             if not item.reread:
                 continue
             refresher = CertificateRefresher(
-                certificate_id=certificate.id, module_slug=slug, version=item.version, completed_at=now
+                certificate_id=certificate.id,
+                module_slug=slug,
+                version=item.version,
+                completed_at=now,
             )
             session.add(refresher)
             added.append(refresher)
