@@ -48,8 +48,12 @@ def _refuse_data_loss(tables):
 
 
 def upgrade():
-    with op.batch_alter_table('certificate', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('module_versions', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
+    # In place, not a batch copy: on SQLite a copy would break the foreign keys of the
+    # table that certificate actions point at.
+    op.add_column(
+        'certificate',
+        sa.Column('module_versions', sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
+    )
 
     # Every certificate issued so far certified version 1 of each module it covers.
     bind = op.get_bind()
@@ -86,5 +90,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_certificate_refresher_certificate_id'))
 
     op.drop_table('certificate_refresher')
-    with op.batch_alter_table('certificate', schema=None) as batch_op:
-        batch_op.drop_column('module_versions')
+    # In place (SQLite 3.35+ and PostgreSQL alike), for the same reason as the upgrade.
+    op.execute('ALTER TABLE certificate DROP COLUMN module_versions')
