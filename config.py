@@ -117,6 +117,8 @@ class Config:
     HSTS = False
 
     CERTIFICATE_VALIDITY_MONTHS = _env_int("CERTIFICATE_VALIDITY_MONTHS", 12)
+    # Days a certified mentor has to take a refresher after a module change takes effect.
+    REFRESHER_GRACE_DAYS = _env_int("REFRESHER_GRACE_DAYS", 60)
     CERTIFICATE_PUBLIC_NAME = os.environ.get("CERTIFICATE_PUBLIC_NAME", "initial")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -230,6 +232,10 @@ def _configure_content(app: Flask) -> None:
             "The course content has mistakes; fix them and start again "
             "(run 'flask content check' to list them):\n" + str(error)
         ) from error
+    # The refresher grace period is a setting; the standing reads it from the course it is given.
+    grace = timedelta(days=int(app.config.get("REFRESHER_GRACE_DAYS", 60)))
+    if course.refresher_grace != grace:
+        course = replace(course, refresher_grace=grace)
     app.extensions["mentor_ready.course"] = course
     planner = _load_planner_once(modules_dir, _content_fingerprint(modules_dir))
     app.extensions["mentor_ready.planner"] = planner

@@ -283,6 +283,8 @@ class Certificate(db.Model):
     course_version: Mapped[str] = mapped_column(sa.String(50))
     # The modules this certificate certifies (slugs): it counts only for a path they cover.
     modules: Mapped[list[str]] = mapped_column(sa.JSON, server_default=sa.text("'[]'"))
+    # The version of each certified module ({slug: version}): an older one calls for a refresher.
+    module_versions: Mapped[dict[str, int]] = mapped_column(sa.JSON, server_default=sa.text("'{}'"))
 
     user: Mapped[User] = relationship()
     actions: Mapped[list[CertificateAction]] = relationship(
@@ -679,3 +681,22 @@ class NoticePreference(db.Model):
     reminders: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     nudges: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Refreshers: a certified mentor re-reads a changed module and passes its quiz again ---
+
+
+class CertificateRefresher(db.Model):
+    """A refresher a certificate's holder completed for one module version; appended, never changed."""
+
+    __tablename__ = "certificate_refresher"
+    __table_args__ = (
+        sa.UniqueConstraint("certificate_id", "module_slug", "version"),
+        sa.CheckConstraint("version >= 2", name="version_changed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id"), index=True)
+    module_slug: Mapped[str] = mapped_column(sa.String(100))
+    version: Mapped[int] = mapped_column(sa.Integer)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)

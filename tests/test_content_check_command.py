@@ -54,3 +54,21 @@ def test_the_checker_summarises_valid_content_in_one_line(tmp_path: Path) -> Non
     assert checked.stdout.splitlines() == [
         "OK: Fixture Course test-1: 3 modules, 3 quizzes, 8 questions."
     ]
+
+
+def test_the_checker_refuses_a_module_version_bump_without_a_summary(tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE, course)
+    path = course / "modules" / "course.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  - slug: beta\n    required_for: all\n",
+            "  - slug: beta\n    required_for: all\n    version: 2\n",
+        )
+    )
+    checked = run_flask("content", "check", course=course, workdir=tmp_path)
+    assert checked.returncode == 1
+    assert checked.stdout.splitlines() == [
+        f"{path}:10: version 2 needs a change with a date and a one-line summary for "
+        "version 2 (what certified mentors must know)"
+    ]

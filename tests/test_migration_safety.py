@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app, current_course
 from app.extensions import db
-from app.models import PlannerAdoption, PlannerPlan, User, utcnow
+from app.models import CertificateRefresher, PlannerAdoption, PlannerPlan, User, utcnow
 from app.services import (
     accounts,
     certificates,
@@ -52,7 +52,7 @@ def seed() -> None:
     screening; a staff member with a second factor; a program profile; an adopted
     mentoring-model plan; an in-person session and a first module visit; a name corrected with
     its certificate re-issued (a replaced code) and a name change request waiting; a notice sent
-    and a mentor's notice preferences."""
+    and a mentor's notice preferences; a refresher."""
     staff = make_user(role="staff")
     program.set_recruitment(db.session, staff.id, ["group"], ["care_provider"])
     mentor = make_user()
@@ -60,6 +60,15 @@ def seed() -> None:
     db.session.commit()
     certificate = certify(mentor, at=utcnow() - timedelta(days=2))
     certificates.suspend(db.session, staff.id, certificate.id, "Looking into a concern")
+    db.session.add(
+        CertificateRefresher(
+            certificate_id=certificate.id,
+            module_slug=certificate.modules[0],
+            version=2,
+            completed_at=utcnow(),
+        )
+    )
+    db.session.commit()
     course = current_course()
     first = course.ordered_modules()[0].slug
     private_notes.save_journal(db.session, mentor.id, course, first, "My own notes")
@@ -182,6 +191,34 @@ def test_the_flag_works_from_the_command_line(tmp_path: Path) -> None:
             done = runner.invoke(args=["db", "downgrade", "-x", "allow_data_loss=true", "base"])
             assert done.exit_code == 0, done.output
             assert table_names() == {"alembic_version"}
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_certificates_issued_before_module_versions_certified_version_1(tmp_path: Path) -> None:
+    app = create_app(config_for(f"sqlite:///{tmp_path / 'versions.db'}", **COURSE))
+    with app.app_context():
+        try:
+            upgrade(revision="0009")
+            mentor = make_user()
+            with db.engine.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO certificate (user_id, period, code, issued_at, valid_from,"
+                        " valid_until, course_title, course_version, modules) VALUES (:user,"
+                        " 1, 'ABCDEFGHJKMNPQRS', '2026-01-01', '2026-01-01', '2027-01-01',"
+                        " 'Fixture Course', 'test-1', :modules)"
+                    ),
+                    {"user": mentor.id, "modules": '["alpha", "beta"]'},
+                )
+            upgrade()
+            db.session.remove()
+            with db.engine.connect() as connection:
+                stored = connection.execute(
+                    sa.text("SELECT module_versions FROM certificate")
+                ).scalar_one()
+            assert stored in ('{"alpha": 1, "beta": 1}', {"alpha": 1, "beta": 1})
         finally:
             db.session.remove()
             db.engine.dispose()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from app.content.model import (
     CourseModule,
     Heading,
     Module,
+    ModuleChange,
     Option,
     Question,
     Quiz,
@@ -41,7 +43,10 @@ COURSE_KEYS = {
     "in_person_hours",
     "modules",
 }
-PATH_ENTRY_KEYS = {"slug", "required_for"}
+PATH_ENTRY_KEYS = {"slug", "required_for", "version", "changes"}
+CHANGE_KEYS = {"version", "date", "summary"}
+MAX_MODULE_VERSION = 999
+MAX_CHANGE_SUMMARY = 300
 MODULE_KEYS = {
     "title",
     "summary",
@@ -330,7 +335,15 @@ def _load_path(modules_dir: Path, sink: list[ContentProblem]) -> Course | None:
                 entry.line_of("required_for"),
                 "'required_for' must be 'all' or a list of mentor types",
             )
-        entries.append(CourseModule(slug=slug, required_for=frozenset(required)))
+        module_version, changes = _module_versions(entry, problems)
+        entries.append(
+            CourseModule(
+                slug=slug,
+                required_for=frozenset(required),
+                version=module_version,
+                changes=changes,
+            )
+        )
 
     return Course(
         title=title,
@@ -342,6 +355,86 @@ def _load_path(modules_dir: Path, sink: list[ContentProblem]) -> Course | None:
         path=tuple(entries),
         in_person_hours=in_person,
     )
+
+
+def _module_versions(entry: LineDict, problems: _Problems) -> tuple[int, tuple[ModuleChange, ...]]:
+    """A module's author-bumped version and one dated summary for each version after the first.
+
+    Certified mentors take a refresher for each change, so a bump with nothing to tell them, or
+    a summary for a version that does not exist, is a mistake the checker names.
+    """
+    version = _integer(entry, "version", problems, 1, MAX_MODULE_VERSION, default=1) or 1
+    raw: Any = entry.get("changes")
+    if raw is None:
+        raw = LineList()
+        raw.line, raw.item_lines = entry.line_of("version"), []
+    elif not isinstance(raw, LineList):
+        problems.add(entry.line_of("changes"), "'changes' must be a list of versions")
+        return version, ()
+    changes: list[ModuleChange] = []
+    previous: ModuleChange | None = None
+    for index, item in enumerate(raw):
+        line = raw.line_of(index)
+        if not isinstance(item, LineDict):
+            problems.add(line, "each change needs 'version', 'date' and 'summary'")
+            continue
+        _unknown_keys(item, CHANGE_KEYS, "a change", problems)
+        number = _integer(item, "version", problems, 2, MAX_MODULE_VERSION)
+        summary = _text(item, "summary", problems)
+        day = _change_date(item, problems)
+        if summary is not None and len(summary) > MAX_CHANGE_SUMMARY:
+            problems.add(
+                item.line_of("summary"),
+                f"a change summary is one line of at most {MAX_CHANGE_SUMMARY} characters",
+            )
+            summary = None
+        if number is None or summary is None or day is None:
+            continue
+        if number > version:
+            problems.add(
+                item.line_of("version"),
+                f"a change for version {number}, but the module is at version {version}",
+            )
+            continue
+        if previous is not None and number <= previous.version:
+            problems.add(
+                item.line_of("version"),
+                f"versions must increase: {number} comes after {previous.version}",
+            )
+            continue
+        if previous is not None and day < previous.date:
+            problems.add(
+                item.line_of("date"),
+                f"version {number} takes effect before version {previous.version} ({previous.date})",
+            )
+            continue
+        previous = ModuleChange(version=number, date=day, summary=summary)
+        changes.append(previous)
+    named = {item.get("version") for item in raw if isinstance(item, LineDict)}
+    missing = [str(number) for number in range(2, version + 1) if number not in named]
+    if missing:
+        problems.add(
+            entry.line_of("version"),
+            f"version {version} needs a change with a date and a one-line summary for "
+            f"version {', '.join(missing)} (what certified mentors must know)",
+        )
+    return version, tuple(changes)
+
+
+def _change_date(item: LineDict, problems: _Problems) -> date | None:
+    value = item.get("date")
+    if value is None:
+        problems.add(item.line, "missing 'date' (the day the change takes effect)")
+        return None
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    problems.add(item.line_of("date"), f"'date' must be a date like 2026-12-01 (found {value!r})")
+    return None
 
 
 IN_PERSON_MAX_HOURS = 200
@@ -644,6 +737,11 @@ def check_course(
             )
             continue
         module = _load_module(module_path, slug, problems)
+        entry = course.entry(slug)
+        if module and entry is not None and entry.version > 1:
+            # A bumped module is a new reading even if its file did not change, so a mentor's
+            # "I have read this" is recorded again for the refresher.
+            module = replace(module, version=_version(f"{module.version}:{entry.version}".encode()))
         if module:
             course.modules[slug] = module
     for module_path in sorted(modules_dir.glob("*.md")):

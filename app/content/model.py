@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
 MENTOR_TYPES: dict[str, str] = {
     "community_volunteer": "Community volunteer",
@@ -13,6 +14,8 @@ MENTOR_TYPES: dict[str, str] = {
 }
 # National guidance: at least two hours of in-person training before a match.
 DEFAULT_IN_PERSON_HOURS = 2.0
+# Days a certified mentor has to take a refresher once a module's change takes effect.
+DEFAULT_REFRESHER_GRACE_DAYS = 60
 # What each type means, shown beside the choice when a mentor registers.
 MENTOR_TYPE_DESCRIPTIONS: dict[str, str] = {
     "community_volunteer": "A volunteer from the community, giving a few hours a week.",
@@ -166,11 +169,41 @@ class Quiz:
 
 
 @dataclass(frozen=True)
+class ModuleChange:
+    """What changed in a module at one version, and the day the change takes effect."""
+
+    version: int
+    date: date
+    summary: str
+
+    @property
+    def effective_at(self) -> datetime:
+        """The moment the change takes effect: the start of its day, UTC."""
+        return datetime.combine(self.date, time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
 class CourseModule:
-    """A module's place on the course path."""
+    """A module's place on the course path, with its author-bumped version and change history."""
 
     slug: str
     required_for: frozenset[str]
+    version: int = 1
+    changes: tuple[ModuleChange, ...] = ()
+
+    def version_at(self, now: datetime) -> int:
+        """The version in effect at `now`: a change counts from its date on."""
+        return max(
+            (change.version for change in self.changes if change.effective_at <= now), default=1
+        )
+
+    def changes_since(self, version: int, now: datetime) -> tuple[ModuleChange, ...]:
+        """The changes in effect at `now` that came after `version`, oldest first."""
+        return tuple(
+            change
+            for change in self.changes
+            if change.version > version and change.effective_at <= now
+        )
 
 
 @dataclass(frozen=True)
@@ -187,6 +220,20 @@ class Course:
     modules: dict[str, Module] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     in_person_hours: dict[str, float] = field(default_factory=dict)
+    # A setting rather than content: the app sets it from REFRESHER_GRACE_DAYS.
+    refresher_grace: timedelta = timedelta(days=DEFAULT_REFRESHER_GRACE_DAYS)
+
+    def entry(self, slug: str) -> CourseModule | None:
+        """The module's place on the path (version, changes), or None."""
+        return next((entry for entry in self.path if entry.slug == slug), None)
+
+    def module_versions(self, slugs: list[str] | tuple[str, ...], now: datetime) -> dict[str, int]:
+        """The version of each module in effect at `now`, as a certificate records them."""
+        versions = {}
+        for slug in slugs:
+            entry = self.entry(slug)
+            versions[slug] = entry.version_at(now) if entry else 1
+        return versions
 
     def module(self, slug: str) -> Module | None:
         """The module with `slug`, or None."""

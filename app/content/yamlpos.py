@@ -46,6 +46,14 @@ class _LineLoader(yaml.SafeLoader):
             self.loose_booleans.append((node.start_mark.line + 1, node.value))
         return super().construct_yaml_bool(node)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:  # type: ignore[override]
+        """A date, or the text as written when it only looks like one (2026-02-30): the
+        checker then names it with its line instead of the parser failing on it."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
         mapping = LineDict()
         mapping.line = node.start_mark.line + 1
@@ -74,6 +82,7 @@ _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence
 )
 _LineLoader.add_constructor("tag:yaml.org,2002:bool", _LineLoader.construct_yaml_bool)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
 
 
 class YamlSyntaxError(ValueError):

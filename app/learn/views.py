@@ -48,6 +48,11 @@ def module(slug: str) -> ResponseReturnValue:
         abort(404)
     quiz = course.quiz(slug)
     read = quizzes.has_read(db.session, current_user.id, slug)
+    # A module that changed since the mentor's certificate is read again for the refresher.
+    state = standing.for_mentor(db.session, current_user, course).module(slug)
+    refresher = state.refresher if state else None
+    if refresher is not None and not refresher.reread:
+        read = False
     if not read and not current_user.is_staff:
         progress.record_visit(db.session, current_user.id, slug)
     entry = private_notes.journal_entry(db.session, current_user.id, slug)
@@ -61,6 +66,7 @@ def module(slug: str) -> ResponseReturnValue:
         position_form=PositionForm(),
         quiz=quiz,
         read=read,
+        refresher=refresher,
         passed=quizzes.has_passed(db.session, current_user.id, slug),
         precheck_offered=quizzes.precheck_offered(db.session, current_user.id, course, slug),
         mark_read_form=MarkReadForm(),

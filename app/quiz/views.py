@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.quiz.forms import StartQuizForm, SubmitAttemptForm
-from app.services import program, quizzes
+from app.services import completion, program, quizzes
 from app.services.errors import DomainError, NotFound
 from app.templating import format_datetime
 from app.web import current_course, program_profile
@@ -145,6 +145,7 @@ def result(attempt_id: int) -> ResponseReturnValue:
     if quiz is None or module is None:
         abort(404)
     state = quizzes.quiz_state(db.session, current_user, course, attempt.module_slug)
+    after = completion.after_pass(db.session, current_user, course, attempt)
     return render_template(
         "quiz/result.html",
         attempt=attempt,
@@ -152,4 +153,7 @@ def result(attempt_id: int) -> ResponseReturnValue:
         module=module,
         reviewed=quizzes.review(attempt, course) if attempt.kind == "quiz" else [],
         cooldown_until=state.cooldown_until,
+        finish=after.finish if after else None,
+        next_module=after.next_module if after else None,
+        coordinator_html=program.coordinator_html(program_profile()) if after else None,
     )

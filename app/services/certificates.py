@@ -262,6 +262,7 @@ def issue(
             course_title=course.title,
             course_version=course.version,
             modules=list(plan.modules),
+            module_versions=course.module_versions(plan.modules, now),
         )
         .on_conflict_do_nothing(index_elements=["user_id", "period"])
     )

@@ -361,6 +361,7 @@ def submit_attempt(
         session.rollback()
         raise AlreadySubmitted(attempt.id)
     if grade.passed and not precheck:
+        standing.record_refreshers(session, attempt.user, course, attempt.module_slug, now)
         standing.issue_if_complete(session, attempt.user, course, now, validity_months)
     session.commit()
     session.refresh(attempt)

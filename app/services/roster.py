@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -40,6 +40,7 @@ STAGES = {
     "expiring": "Certificate expiring within 30 days",
     "screening": "Certified, screening not finished",
     "stalled": "No progress for 30 days",
+    "refresher": "Refresher due or overdue (a module changed since their certificate)",
 }
 
 
@@ -166,6 +167,10 @@ class RosterRow:
     matched: bool
     last_activity: datetime | None
     certified_since: datetime | None = None
+    # The certificate's status in words, with a refresher due or overdue ("Refresher due by …").
+    certificate_label: str | None = None
+    refresher_due_on: date | None = None
+    refresher_overdue: bool = False
 
     @property
     def mentor_type_label(self) -> str:
@@ -231,6 +236,9 @@ def row_from_standing(mentor: standing.Standing) -> RosterRow:
         matched=mentor.matched,
         last_activity=mentor.last_activity,
         certified_since=mentor.counting.valid_from if mentor.counting else None,
+        certificate_label=mentor.certificate_label,
+        refresher_due_on=min((item.due_on for item in mentor.refreshers), default=None),
+        refresher_overdue=mentor.refresher_overdue,
     )
 
 
@@ -247,6 +255,8 @@ def in_stage(row: RosterRow, stage: str, now: datetime) -> bool:
         return valid and row.expires_at is not None and row.expires_at - now <= EXPIRING_WITHIN
     if stage == "screening":
         return valid and row.screening_pending
+    if stage == "refresher":
+        return row.refresher_due_on is not None
     if stage == "stalled":
         complete = row.required and row.passed == row.required
         return not complete and now - (row.last_activity or row.registered_at) > STALLED_AFTER
@@ -330,6 +340,7 @@ class Attention:
     stalled: list[RosterRow] = field(default_factory=list)
     suspended: list[RosterRow] = field(default_factory=list)
     ready: list[RosterRow] = field(default_factory=list)
+    refresher: list[RosterRow] = field(default_factory=list)
 
 
 def dashboard(rows: list[RosterRow], now: datetime | None = None) -> tuple[Funnel, Attention]:
@@ -354,6 +365,11 @@ def dashboard(rows: list[RosterRow], now: datetime | None = None) -> tuple[Funne
         ready=_sorted(
             [row for row in active if in_stage(row, "ready", now)],
             RosterFilters(sort="waiting"),
+        ),
+        # Overdue first (they no longer count), then by the day the refresher is due.
+        refresher=sorted(
+            (row for row in active if in_stage(row, "refresher", now)),
+            key=lambda row: (not row.refresher_overdue, row.refresher_due_on, row.name.casefold()),
         ),
     )
     return funnel, attention

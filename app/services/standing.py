@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.content.model import Course, Module, Quiz
+from app.content.model import Course, Module, ModuleChange, Quiz
 from app.models import (
     Certificate,
+    CertificateRefresher,
     Match,
     MatchMentor,
     ModuleRead,
@@ -46,7 +47,7 @@ REASON_TEXT = {
     "certificate_expired": "Certificate expired.",
     "certificate_suspended": "Certificate suspended.",
     "certificate_revoked": "Certificate revoked.",
-    "refresher_due": "Refresher overdue.",
+    "refresher_overdue": "Refresher overdue: {modules} changed and the refresher was due by {due}.",
     "pending": "{step}: pending.",
     "not_cleared": "{step}: not cleared.",
     "in_person_hours": "In-person training: {done} of {needed} hours.",
@@ -55,6 +56,8 @@ CHECKLIST_TEXT = {
     "no_certificate": "Finish the training to earn your certificate.",
     "path_not_covered": "Your path changed: pass {missing} to receive a certificate for it.",
     "valid": "Valid until {until}.",
+    "refresher_due": "Valid until {until}. Refresher due by {due}: {modules} changed; read it again and pass its quiz.",
+    "refresher_overdue": "On hold: {modules} changed and the refresher was due by {due}. Read it again and pass its quiz to make it count again.",
     "certificate_expired": "Expired. Pass the quizzes again to renew it.",
     "certificate_suspended": "On hold for now. Your coordinator will be in touch.",
     "certificate_revoked": "No longer active. Please talk with your coordinator.",
@@ -64,9 +67,13 @@ CHECKLIST_TEXT = {
     "in_person_done": "{done} of {needed} hours attended.",
     "in_person_todo": "{done} of {needed} hours attended so far; your coordinator will invite you to a session.",
 }
+# A certificate in force that certified an older version of a module on the path.
+REFRESHER_LABELS = {"due": "Refresher due by {due}", "overdue": "Refresher overdue"}
 IN_PERSON_LABEL = "In-person training"
 MODULE_STATUS = {
     "passed": "Passed",
+    "refresher": "Refresher due",
+    "refresher_overdue": "Refresher overdue",
     "to_renew": "Pass again to renew",
     "paused": "Quiz paused",
     "ready": "Quiz ready",
@@ -97,6 +104,11 @@ def cooldown_until(attempts: Sequence[Any], quiz: Quiz, now: datetime) -> dateti
     return closed_until if closed_until is not None and now < closed_until else None
 
 
+REFRESHER_LOCK = (
+    "This module changed since your certificate: read it again and mark it read to open its quiz."
+)
+
+
 def lock_reason(course: Course, module: Module, read: bool, passed: set[str]) -> str | None:
     """Why a module's quiz is closed (unread module, unpassed prerequisites), or None; pure."""
     if not read:
@@ -109,6 +121,64 @@ def lock_reason(course: Course, module: Module, read: bool, passed: set[str]) ->
     if missing:
         return f"Pass the quiz of {', '.join(missing)} first."
     return None
+
+
+@dataclass(frozen=True)
+class RefresherDue:
+    """A module that changed since a certificate certified it: re-read it and pass its quiz."""
+
+    certificate_id: int
+    module: Module
+    version: int  # the version now in effect, which the refresher certifies
+    changes: tuple[ModuleChange, ...]  # what changed since the certified version, oldest first
+    due_at: datetime  # the first change's date plus the grace period
+    overdue: bool
+    reread: bool  # the mentor read the module as it is now
+
+    @property
+    def due_on(self) -> date:
+        """The last day the refresher is on time."""
+        return (self.due_at - timedelta(microseconds=1)).date()
+
+
+def refreshers_for(
+    certificate: Certificate,
+    path: Sequence[Module],
+    course: Course,
+    done: dict[tuple[int, str], int],
+    read_versions: dict[tuple[str, str], datetime],
+    now: datetime,
+) -> tuple[RefresherDue, ...]:
+    """The refreshers a certificate still needs for the modules of a path; pure.
+
+    A module counts as certified at the version the certificate recorded, or a later one its
+    holder took a refresher for; only changes in effect at `now` call for one.
+    """
+    due = []
+    certified = set(certificate.modules or ())
+    recorded = certificate.module_versions or {}
+    for module in path:
+        entry = course.entry(module.slug)
+        if entry is None or module.slug not in certified:
+            continue
+        at = max(recorded.get(module.slug, 1), done.get((certificate.id, module.slug), 1))
+        changes = entry.changes_since(at, now)
+        if not changes:
+            continue
+        # On time through the whole day the grace period ends on.
+        due_at = changes[0].effective_at + course.refresher_grace + timedelta(days=1)
+        due.append(
+            RefresherDue(
+                certificate_id=certificate.id,
+                module=module,
+                version=changes[-1].version,
+                changes=changes,
+                due_at=due_at,
+                overdue=now >= due_at,
+                reread=(module.slug, module.version) in read_versions,
+            )
+        )
+    return tuple(due)
 
 
 @dataclass(frozen=True)
@@ -140,6 +210,7 @@ class ModuleState:
     cooldown_until: datetime | None
     locked_reason: str | None
     needed: bool  # a pass is still needed for the next certificate
+    refresher: RefresherDue | None = None  # the module changed since the certificate in force
 
     @property
     def quiz_open(self) -> bool:
@@ -151,6 +222,8 @@ class ModuleState:
         """A short label for the module's state, in words (never colour alone)."""
         if self.cooldown_until is not None:
             return MODULE_STATUS["paused"]
+        if self.refresher is not None:
+            return MODULE_STATUS["refresher_overdue" if self.refresher.overdue else "refresher"]
         if self.passed and self.needed:
             return MODULE_STATUS["to_renew"]
         if self.passed:
@@ -212,6 +285,25 @@ class Standing:
     in_person_required: float
     matches: tuple[OpenMatch, ...]
     last_activity: datetime | None
+    # Refreshers the certificate in force still needs (overdue ones keep it from counting).
+    refreshers: tuple[RefresherDue, ...] = ()
+
+    @property
+    def refresher_overdue(self) -> bool:
+        """Whether a refresher is overdue, so the certificate in force does not count."""
+        return any(item.overdue for item in self.refreshers)
+
+    @property
+    def certificate_label(self) -> str | None:
+        """The certificate's status in words, with a refresher due or overdue when there is one."""
+        if self.certificate_status is None:
+            return None
+        if self.refreshers and self.certificate_status == certs.VALID:
+            if self.refresher_overdue:
+                return REFRESHER_LABELS["overdue"]
+            due = min(item.due_on for item in self.refreshers)
+            return REFRESHER_LABELS["due"].format(due=f"{due:%-d %B %Y}")
+        return CERTIFICATE_STATUS_LABELS[self.certificate_status]
 
     @property
     def complete(self) -> bool:
@@ -246,6 +338,10 @@ class Facts:
     screening: tuple[ScreeningRecord, ...]
     in_person_hours: float
     matches: tuple[OpenMatch, ...]
+    # The first time each (module, content version) was marked read.
+    read_versions: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    # The highest refresher version completed for each (certificate id, module).
+    refreshers_done: dict[tuple[int, str], int] = field(default_factory=dict)
 
 
 def latest_screening(records: Iterable[ScreeningRecord]) -> dict[str, ScreeningRecord]:
@@ -322,16 +418,23 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
     in_force = [
         c for c in chain.certificates if c.valid_from <= now and chain.status_of(c) == certs.VALID
     ]
-    counting = max(
+    # The certificate in force for the path; it stops counting once a refresher is overdue.
+    held = max(
         (c for c in in_force if certs.covers(c, required)), key=lambda c: c.period, default=None
     )
+    refreshers = (
+        refreshers_for(held, path, course, facts.refreshers_done, facts.read_versions, now)
+        if held is not None
+        else ()
+    )
+    counting = None if any(item.overdue for item in refreshers) else held
     begun = [c for c in chain.certificates if c.valid_from <= now] or list(chain.certificates)
-    shown = counting or max(in_force or begun, key=lambda c: c.period, default=None)
+    shown = held or max(in_force or begun, key=lambda c: c.period, default=None)
     shown_status = chain.status_of(shown) if shown else None
 
     passed_ever = {a.module_slug for a in facts.attempts if a.kind == "quiz" and a.passed}
     needed = set(plan.still_to_pass) if plan else set()
-    if counting is not None and plan is not None and plan.opens_at and now < plan.opens_at:
+    if held is not None and plan is not None and plan.opens_at and now < plan.opens_at:
         needed = set()  # certified, and renewal has not opened yet: nothing is due
     modules = []
     for module in path:
@@ -340,6 +443,10 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
         scores = [a.score for a in graded if a.score is not None]
         quiz = course.quiz(module.slug)
         read = module.slug in facts.reads
+        refresher = next((item for item in refreshers if item.module.slug == module.slug), None)
+        locked = lock_reason(course, module, read, passed_ever)
+        if locked is None and refresher is not None and not refresher.reread:
+            locked = REFRESHER_LOCK
         modules.append(
             ModuleState(
                 module=module,
@@ -348,8 +455,9 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
                 best_score=max(scores) if scores else None,
                 attempts=len(graded),
                 cooldown_until=cooldown_until(graded, quiz, now) if quiz else None,
-                locked_reason=lock_reason(course, module, read, passed_ever),
+                locked_reason=locked,
                 needed=module.slug in needed,
+                refresher=refresher,
             )
         )
     count = len(modules)
@@ -357,7 +465,9 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
     read_count = sum(state.read or state.passed for state in modules)
     percent = round(100 * (read_count + passed_count) / (2 * count)) if count else 0
 
-    reasons, checklist = _certificate_reasons(user, counting, shown, shown_status, plan, path, now)
+    reasons, checklist = _certificate_reasons(
+        user, counting, shown, shown_status, plan, path, refreshers
+    )
     screening_pending = False
     latest = latest_screening(facts.screening)
     for step in course.screening_for(user.mentor_type):
@@ -384,7 +494,7 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
         checklist.append(ChecklistItem(IN_PERSON_LABEL, done, CHECKLIST_TEXT[key].format(**hours)))
 
     renewal = None
-    if counting is not None and plan is not None and plan.opens_at is not None:
+    if held is not None and plan is not None and plan.opens_at is not None:
         upcoming = next(
             (
                 c
@@ -427,6 +537,7 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
         in_person_required=needed_hours,
         matches=facts.matches,
         last_activity=max(last, default=None),
+        refreshers=refreshers,
     )
 
 
@@ -441,13 +552,29 @@ def _certificate_reasons(
     shown_status: str | None,
     plan: certs.IssuePlan | None,
     path: Sequence[Module],
-    now: datetime,
+    refreshers: Sequence[RefresherDue],
 ) -> tuple[list[Reason], list[ChecklistItem]]:
     reasons: list[Reason] = []
     checklist: list[ChecklistItem] = []
     label = "Training certificate"
     if not user.is_active:
         reasons.append(Reason("inactive", REASON_TEXT["inactive"]))
+    if refreshers:
+        words = {
+            "modules": ", ".join(f"“{item.module.title}”" for item in refreshers),
+            "due": f"{min(item.due_on for item in refreshers):%-d %B %Y}",
+        }
+        if counting is None:
+            reasons.append(
+                Reason("refresher_overdue", REASON_TEXT["refresher_overdue"].format(**words))
+            )
+            text = CHECKLIST_TEXT["refresher_overdue"].format(**words)
+            checklist.append(ChecklistItem(label, False, text))
+            return reasons, checklist
+        until = f"{counting.valid_until:%-d %B %Y}"
+        text = CHECKLIST_TEXT["refresher_due"].format(until=until, **words)
+        checklist.append(ChecklistItem(label, True, text))
+        return reasons, checklist
     if counting is not None:
         until = f"{counting.valid_until:%-d %B %Y}"
         checklist.append(ChecklistItem(label, True, CHECKLIST_TEXT["valid"].format(until=until)))
@@ -472,8 +599,18 @@ def _certificate_reasons(
 
 
 def _next_step(modules: list[ModuleState]) -> NextStep | None:
-    """The next open thing: an unread module, then an open quiz; a paused quiz comes last."""
-    todo = [state for state in modules if state.needed or not state.passed]
+    """The next open thing: an unread module, then an open quiz; a paused quiz comes last.
+
+    A refresher comes first: the certificate stops counting when it is overdue.
+    """
+    for state in modules:
+        if state.refresher is None or state.cooldown_until is not None:
+            continue
+        title = state.module.title
+        if not state.refresher.reread:
+            return NextStep(f"Read “{title}” again: it changed", "learn.module", state.module.slug)
+        return NextStep(f"Take the refresher quiz: “{title}”", "quiz.start", state.module.slug)
+    todo = [state for state in modules if state.needed or not state.passed or state.refresher]
     for state in todo:
         title = state.module.title
         if not state.read:
@@ -504,12 +641,20 @@ def load_facts(
     if not users:
         return {}
     reads: dict[int, dict[str, datetime]] = defaultdict(dict)
-    for user_id, slug, first in session.execute(
-        sa.select(ModuleRead.user_id, ModuleRead.module_slug, sa.func.min(ModuleRead.read_at))
+    read_versions: dict[int, dict[tuple[str, str], datetime]] = defaultdict(dict)
+    for user_id, slug, version, first in session.execute(
+        sa.select(
+            ModuleRead.user_id,
+            ModuleRead.module_slug,
+            ModuleRead.content_version,
+            sa.func.min(ModuleRead.read_at),
+        )
         .where(ModuleRead.user_id.in_(id_filter))
-        .group_by(ModuleRead.user_id, ModuleRead.module_slug)
+        .group_by(ModuleRead.user_id, ModuleRead.module_slug, ModuleRead.content_version)
     ):
-        reads[user_id][slug] = first
+        read_versions[user_id][(slug, version)] = first
+        if slug not in reads[user_id] or first < reads[user_id][slug]:
+            reads[user_id][slug] = first
     attempts: dict[int, list[Any]] = defaultdict(list)
     for row in session.execute(
         sa.select(
@@ -534,6 +679,23 @@ def load_facts(
     ):
         screening[record.user_id].append(record)
     hours = in_person.hours_by_mentor(session, id_filter)
+    refreshers: dict[int, dict[tuple[int, str], int]] = defaultdict(dict)
+    for user_id, certificate_id, slug, version in session.execute(
+        sa.select(
+            Certificate.user_id,
+            CertificateRefresher.certificate_id,
+            CertificateRefresher.module_slug,
+            sa.func.max(CertificateRefresher.version),
+        )
+        .join(Certificate, Certificate.id == CertificateRefresher.certificate_id)
+        .where(Certificate.user_id.in_(id_filter))
+        .group_by(
+            Certificate.user_id,
+            CertificateRefresher.certificate_id,
+            CertificateRefresher.module_slug,
+        )
+    ):
+        refreshers[user_id][(certificate_id, slug)] = version
     matches: dict[int, list[OpenMatch]] = defaultdict(list)
     for user_id, match_id, model, started_on in session.execute(
         sa.select(MatchMentor.user_id, Match.id, Match.model, Match.started_on)
@@ -552,6 +714,8 @@ def load_facts(
             screening=tuple(screening[user.id]),
             in_person_hours=hours.get(user.id, 0.0),
             matches=tuple(matches[user.id]),
+            read_versions=read_versions[user.id],
+            refreshers_done=refreshers[user.id],
         )
         for user in users
     }
@@ -575,6 +739,40 @@ def for_mentor(
 ) -> Standing:
     """The standing of one mentor."""
     return for_mentors(session, [user], course, now)[user.id]
+
+
+def record_refreshers(
+    session: Session, user: User, course: Course, slug: str, now: datetime
+) -> list[CertificateRefresher]:
+    """Record the refresher a pass of `slug`'s quiz completes; does not commit.
+
+    Called with the pass, under `certificates.lock_holder`. Every certificate of the holder still
+    valid (in force or not yet started) that certified an older version gets it, provided the
+    mentor read the module as it is now: the pass comes after the change took effect (changes
+    count from their date) and after that reading.
+    """
+    facts = load_facts(session, [user], now)[user.id]
+    path = [module for module in course.modules_for(user.mentor_type) if module.slug == slug]
+    chain = facts.chain
+    added = []
+    for certificate in chain.certificates:
+        if chain.status_of(certificate) != certs.VALID:
+            continue
+        for item in refreshers_for(
+            certificate, path, course, facts.refreshers_done, facts.read_versions, now
+        ):
+            if not item.reread:
+                continue
+            refresher = CertificateRefresher(
+                certificate_id=certificate.id,
+                module_slug=slug,
+                version=item.version,
+                completed_at=now,
+            )
+            session.add(refresher)
+            added.append(refresher)
+    session.flush()
+    return added
 
 
 def issue_if_complete(

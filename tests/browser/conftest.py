@@ -168,7 +168,8 @@ class Cast:
     first_module: str
     open_attempt_id: int
     failed_attempt_id: int
-    passed_attempt_id: int
+    passed_attempt_id: int  # the pass that finished the training
+    next_module_attempt_id: int  # a pass with a next module to go to
     precheck_attempt_id: int
     reset_token: str
     confirm_token: str
@@ -247,12 +248,13 @@ def cast(live_server: LiveServer) -> Cast:
         open_attempt = quizzes.start_attempt(session, learner, course, first)
 
         # Two certified mentors, screened and matched; one certificate is then suspended.
-        passed = {}
+        passed, first_passed = {}, {}
         for role in ("certified", "flagged"):
             user_id = users[role].id
             for module in path:
                 progress.mark_read(session, user_id, course, module.slug)
                 passed[role] = take(user_id, module.slug, correct=True)
+                first_passed.setdefault(role, passed[role])
             for step in course.screening_for("community_volunteer"):
                 screening.record_result(
                     session,
@@ -311,6 +313,7 @@ def cast(live_server: LiveServer) -> Cast:
             open_attempt_id=open_attempt.id,
             failed_attempt_id=failed.id,
             passed_attempt_id=passed["certified"].id,
+            next_module_attempt_id=first_passed["certified"].id,
             precheck_attempt_id=precheck.id,
             reset_token=reset_token,
             confirm_token=confirm_token,

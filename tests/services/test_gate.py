@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Certificate, CertificateAction, User
+from app.models import Certificate, CertificateAction, CertificateRefresher, ModuleRead, User
 from app.services import certificates, matching, mentors, progress, quizzes, standing
 from app.services.errors import DomainError
 from app.web import current_course
+from tests.conftest import FIXTURE_COURSE
 from tests.factories import certificates_of, make_user, status_of
 from tests.services.test_certificates import NOW, _run_together, certify, pass_quiz
 from tests.services.test_eligibility_matching import clear_all
@@ -179,6 +180,190 @@ def test_a_matched_mentor_is_told_they_are_matched(app) -> None:
     )
     verdict = standing.for_mentor(db.session, mentor, current_course(), NOW)
     assert verdict.matched and [m.model for m in verdict.matches] == ["group"]
+
+
+# Refreshers: the fixture course whose beta module is at version 2 from 1 June 2026 -------------
+
+REVISED_COURSE = {
+    "MODULES_DIR": str(FIXTURE_COURSE.parent / "course_v2" / "modules"),
+    "QUIZZES_DIR": str(FIXTURE_COURSE.parent / "course_v2" / "quizzes"),
+}
+revised = pytest.mark.parametrize("app_config", [REVISED_COURSE])
+CHANGED = NOW.replace(month=6, day=1)  # the change takes effect
+DUE_ON = "31 July 2026"  # 1 June + 60 days
+OVERDUE = NOW.replace(month=8, day=1, hour=0)  # the day after, from midnight UTC
+
+
+def certify_on_old_text(mentor, at=NOW) -> Certificate:
+    """Certified while the beta module still had its first text (what the mentor read)."""
+    certificate = certify(mentor, at)
+    db.session.execute(
+        sa.update(ModuleRead)
+        .where(ModuleRead.user_id == mentor.id, ModuleRead.module_slug == "beta")
+        .values(content_version="first-text")
+    )
+    db.session.commit()
+    return certificate
+
+
+def refresh(mentor_id: int, at) -> None:
+    """Re-read the changed module and pass its quiz at `at`."""
+    pass_quiz(mentor_id, "beta", at)
+
+
+def refreshers_of(certificate_id: int) -> list[tuple[str, int]]:
+    return [
+        (r.module_slug, r.version)
+        for r in db.session.scalars(
+            sa.select(CertificateRefresher).where(
+                CertificateRefresher.certificate_id == certificate_id
+            )
+        )
+    ]
+
+
+@revised
+def test_a_change_asks_for_a_refresher_and_an_overdue_one_stops_the_certificate_counting(
+    app,
+) -> None:
+    staff = make_user(role="staff")
+    mentor = make_user()
+    certificate = certify_on_old_text(mentor)
+    clear_all(staff.id, mentor)
+    assert certificate.module_versions == {"alpha": 1, "beta": 1}
+
+    before = standing.for_mentor(db.session, mentor, current_course(), CHANGED - timedelta(days=1))
+    assert before.eligible and before.refreshers == ()
+    assert before.certificate_label == "Valid"
+
+    during = standing.for_mentor(db.session, mentor, current_course(), CHANGED)
+    assert during.eligible and during.counting.id == certificate.id
+    assert during.certificate_label == f"Refresher due by {DUE_ON}"
+    beta = during.module("beta")
+    assert beta.status == "Refresher due"
+    assert [c.summary for c in beta.refresher.changes] == [
+        "A youth missing from care who walks in: tell staff at once."
+    ]
+    assert beta.locked_reason is not None and "read it again" in beta.locked_reason
+    assert during.next_step.endpoint == "learn.module" and during.next_step.slug == "beta"
+    assert "Refresher due by" in during.checklist[0].text and during.checklist[0].done
+    assert mentor.id in choices(CHANGED)
+
+    last_day = OVERDUE - timedelta(seconds=1)
+    assert standing.for_mentor(db.session, mentor, current_course(), last_day).eligible
+    late = standing.for_mentor(db.session, mentor, current_course(), OVERDUE)
+    assert not late.eligible and late.counting is None
+    assert [r.code for r in late.reasons] == ["refresher_overdue"]
+    assert late.certificate_label == "Refresher overdue"
+    assert late.certificate.id == certificate.id and not late.checklist[0].done
+    assert late.module("beta").status == "Refresher overdue"
+    assert mentor.id not in choices(OVERDUE)
+    with pytest.raises(matching.MatchRefused):
+        matching.create_match(
+            db.session,
+            staff.id,
+            current_course(),
+            model="one_to_one",
+            mentor_ids=[mentor.id],
+            youth_codes=["YTH-301"],
+            started_on=OVERDUE.date(),
+            now=OVERDUE,
+        )
+    # The public status of the certificate itself is unchanged: the refresher is about matching.
+    assert status_of(certificate, OVERDUE) == "valid"
+
+    # Re-reading and passing again, even late, makes it count again.
+    back = OVERDUE + timedelta(days=2)
+    refresh(mentor.id, back)
+    assert refreshers_of(certificate.id) == [("beta", 2)]
+    again = standing.for_mentor(db.session, mentor, current_course(), back)
+    assert again.eligible and again.refreshers == () and again.certificate_label == "Valid"
+    assert len(certificates_of(mentor.id)) == 1
+
+
+@revised
+def test_a_refresher_taken_in_time_keeps_the_mentor_eligible(app) -> None:
+    staff = make_user(role="staff")
+    mentor = make_user()
+    certificate = certify_on_old_text(mentor)
+    clear_all(staff.id, mentor)
+    refresh(mentor.id, CHANGED + timedelta(days=10))
+    assert refreshers_of(certificate.id) == [("beta", 2)]
+    later = standing.for_mentor(db.session, mentor, current_course(), OVERDUE + timedelta(days=30))
+    assert later.eligible and later.refreshers == ()
+    # Passing once more records nothing new.
+    refresh(mentor.id, OVERDUE)
+    assert refreshers_of(certificate.id) == [("beta", 2)]
+
+
+@revised
+def test_a_pass_before_re_reading_or_before_the_change_is_no_refresher(app) -> None:
+    mentor = make_user()
+    certificate = certify_on_old_text(mentor)
+    # After the change, the quiz stays closed until the module is read again.
+    with pytest.raises(DomainError, match="read it again"):
+        quizzes.start_attempt(db.session, mentor.id, current_course(), "beta", now=CHANGED)
+    # A quiz with nothing due is the normal quiz: no refresher, no error.
+    pass_quiz(mentor.id, "alpha", CHANGED)
+    assert refreshers_of(certificate.id) == []
+
+    early = make_user()
+    early_certificate = certify_on_old_text(early)
+    # Read the new text and passed again before the change took effect: nothing was due yet.
+    pass_quiz(early.id, "beta", CHANGED - timedelta(hours=13))
+    assert refreshers_of(early_certificate.id) == []
+    due = standing.for_mentor(db.session, early, current_course(), CHANGED)
+    assert due.module("beta").refresher is not None and due.module("beta").quiz_open
+    refresh(early.id, CHANGED)
+    assert refreshers_of(early_certificate.id) == [("beta", 2)]
+
+
+@revised
+def test_a_certificate_issued_after_the_change_needs_no_refresher(app) -> None:
+    staff = make_user(role="staff")
+    mentor = make_user()
+    certificate = certify(mentor, at=CHANGED + timedelta(days=3))
+    clear_all(staff.id, mentor, at=CHANGED + timedelta(days=3))
+    assert certificate.module_versions == {"alpha": 1, "beta": 2}
+    verdict = standing.for_mentor(
+        db.session, mentor, current_course(), OVERDUE + timedelta(days=90)
+    )
+    assert verdict.eligible and verdict.refreshers == ()
+
+
+@revised
+def test_a_renewal_issued_before_the_change_needs_the_refresher_too(app) -> None:
+    staff = make_user(role="staff")
+    mentor = make_user()
+    first = certify_on_old_text(mentor, at=NOW.replace(year=2025, month=7, day=15))
+    clear_all(staff.id, mentor, at=NOW.replace(year=2025, month=7, day=15))
+    for slug in ("alpha", "beta"):
+        pass_quiz(mentor.id, slug, NOW.replace(month=5, day=20))
+    second = certificates_of(mentor.id)[0]
+    assert second.period == 2 and second.module_versions == {"alpha": 1, "beta": 1}
+    after_start = second.valid_from + timedelta(days=70)  # and past the grace period
+    late = standing.for_mentor(db.session, mentor, current_course(), after_start)
+    assert late.certificate.id == second.id and not late.eligible
+    refresh(mentor.id, CHANGED + timedelta(days=1))
+    assert refreshers_of(first.id) == [("beta", 2)] and refreshers_of(second.id) == [("beta", 2)]
+    assert standing.for_mentor(db.session, mentor, current_course(), after_start).eligible
+
+
+@pytest.mark.parametrize("app_config", [{**REVISED_COURSE, "REFRESHER_GRACE_DAYS": 10}])
+def test_the_grace_period_is_a_setting(app) -> None:
+    staff = make_user(role="staff")
+    mentor = make_user()
+    certify_on_old_text(mentor)
+    clear_all(staff.id, mentor)
+    due = standing.for_mentor(db.session, mentor, current_course(), CHANGED)
+    assert due.certificate_label == "Refresher due by 11 June 2026"
+    midnight = CHANGED.replace(hour=0)
+    assert standing.for_mentor(
+        db.session, mentor, current_course(), midnight + timedelta(days=10, hours=23)
+    ).eligible
+    assert not standing.for_mentor(
+        db.session, mentor, current_course(), midnight + timedelta(days=11)
+    ).eligible
 
 
 # Races -------------------------------------------------------------------------------------------

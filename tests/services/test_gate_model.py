@@ -8,8 +8,8 @@ with it. Failures print the shortest sequence hypothesis can find.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,6 +23,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from app.content.model import ModuleChange
 from app.extensions import db
 from app.services import (
     certificates,
@@ -61,6 +62,7 @@ COOL_DOWN = {"alpha": (2, timedelta(hours=24))}  # failures in a row, pause
 VALID_MONTHS = 12
 IN_PERSON_HOURS = 2  # the default when course.yaml says nothing
 RENEWAL = timedelta(days=60)
+REFRESHER_GRACE = timedelta(days=60)  # REFRESHER_GRACE_DAYS's default
 
 
 @dataclass
@@ -71,6 +73,8 @@ class ModelCertificate:
     start: datetime
     end: datetime
     modules: frozenset[str]
+    versions: dict[str, int] = field(default_factory=dict)  # the module versions it certified
+    refreshed: dict[str, int] = field(default_factory=dict)  # refreshers taken, per module
 
 
 @dataclass
@@ -89,6 +93,39 @@ class Model:
     screened: dict[str, tuple[bool, date]] = field(default_factory=dict)
     in_person_hours: float = 0.0
     open_matches: int = 0
+    # Each module's changes after version 1: (version, the day it takes effect).
+    changes: dict[str, list[tuple[int, date]]] = field(default_factory=dict)
+
+    def in_effect(self, slug: str, after: int) -> list[tuple[int, date]]:
+        """The changes to `slug` in effect now that came after version `after`."""
+        return [
+            (version, day)
+            for version, day in self.changes.get(slug, [])
+            if version > after and datetime.combine(day, time.min, tzinfo=UTC) <= self.now
+        ]
+
+    def version(self, slug: str) -> int:
+        return max((v for v, _ in self.in_effect(slug, 1)), default=1)
+
+    def refresher_overdue(self, cert: ModelCertificate) -> bool:
+        """A change since the version it certified, not refreshed, past its grace period."""
+        for slug in self.path() & cert.modules:
+            have = max(cert.versions.get(slug, 1), cert.refreshed.get(slug, 1))
+            pending = self.in_effect(slug, have)
+            if pending and self.now.date() > pending[0][1] + REFRESHER_GRACE:
+                return True
+        return False
+
+    def refresh(self, slug: str) -> None:
+        """A pass after the change (the module read as it is now) refreshes every valid certificate."""
+        for cert in self.certificates:
+            if self.status(cert) != "valid" or slug not in cert.modules or slug not in self.path():
+                continue
+            pending = self.in_effect(
+                slug, max(cert.versions.get(slug, 1), cert.refreshed.get(slug, 1))
+            )
+            if pending:
+                cert.refreshed[slug] = pending[-1][0]
 
     @property
     def revoked(self) -> bool:
@@ -107,7 +144,7 @@ class Model:
 
     def counts(self, cert: ModelCertificate) -> bool:
         in_force = cert.start <= self.now < cert.end and self.status(cert) == "valid"
-        return in_force and self.path() <= cert.modules
+        return in_force and self.path() <= cert.modules and not self.refresher_overdue(cert)
 
     def eligible(self) -> bool:
         certified = any(self.counts(c) for c in self.certificates)
@@ -143,7 +180,8 @@ class Model:
         if all(self.passed_since(slug, since) for slug in needed):
             modules = self.path() | (latest.modules if latest and end else frozenset())
             end = end or certificates.add_months(start, VALID_MONTHS)
-            self.certificates.append(ModelCertificate(self.now, start, end, modules))
+            versions = {slug: self.version(slug) for slug in modules}
+            self.certificates.append(ModelCertificate(self.now, start, end, modules, versions))
 
 
 class GateMachine(RuleBasedStateMachine):
@@ -178,6 +216,7 @@ class GateMachine(RuleBasedStateMachine):
         if correct:
             model.passes.setdefault(slug, []).append(now)
             model.failures[slug] = []
+            model.refresh(slug)  # read just above, as it is now
             model.after_pass()
         else:
             streak = model.failures.setdefault(slug, [])
@@ -228,6 +267,32 @@ class GateMachine(RuleBasedStateMachine):
     @rule(slug=st.sampled_from(["alpha"]))
     def fail_quiz(self, slug: str) -> None:
         self._attempt(slug, correct=False)
+
+    @rule(slug=st.sampled_from(["alpha", "beta"]))
+    def module_version_bump(self, slug: str) -> None:
+        """The author raises a module's version, taking effect today."""
+        model = self.model
+        history = model.changes.setdefault(slug, [])
+        number = len(history) + 2
+        history.append((number, model.now.date()))
+        path = tuple(
+            replace(
+                entry,
+                version=number,
+                changes=(
+                    *entry.changes,
+                    ModuleChange(number, model.now.date(), f"Change {number}"),
+                ),
+            )
+            if entry.slug == slug
+            else entry
+            for entry in self.course.path
+        )
+        module = self.course.modules[slug]
+        changed = replace(module, version=f"{module.version[:8]}v{number:03d}")
+        self.course = replace(
+            self.course, path=path, modules={**self.course.modules, slug: changed}
+        )
 
     @rule(days=st.sampled_from([1, 3, 20, 45, 100, 200, 330, 380]))
     def time_passes(self, days: int) -> None:
