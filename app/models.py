@@ -648,6 +648,7 @@ NOTICE_KINDS = (
     "suspended",
     "lifted",
     "revoked",
+    "refresher_due",
     "nudge",
 )
 

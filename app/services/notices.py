@@ -227,6 +227,7 @@ def _most_relevant(
     """
     for notice in (
         _event(mentor, decision, words, now),
+        _refresher(mentor, words),
         _reminder(mentor, words, now) if choice.reminders else None,
         _nudge(mentor, sent, last_reading, words, now) if choice.nudges else None,
     ):
@@ -278,6 +279,17 @@ def _reminder(mentor: standing.Standing, words: _Words, now: datetime) -> Notice
     if renewal is not None and renewal.is_open:
         return words.renewal_open(mentor, counting)
     return None
+
+
+def _refresher(mentor: standing.Standing, words: _Words) -> Notice | None:
+    """A module on the mentor's path changed since their certificate certified it.
+
+    Always sent, like the certificate's own events: a refresher left undone puts the certificate
+    on hold for matching. Once per module version, the soonest due first.
+    """
+    if not mentor.refreshers or mentor.certificate_status != certs.VALID:
+        return None
+    return words.refresher_due(mentor, min(mentor.refreshers, key=lambda item: item.due_at))
 
 
 def _nudge(
@@ -414,6 +426,29 @@ class _Words:
             subject,
             f"{text}\n\nYour certificate page shows how it stands:\n"
             f"{self._certificate_url(action.certificate)}",
+        )
+
+    def refresher_due(self, mentor: standing.Standing, item: standing.RefresherDue) -> Notice:
+        changes = "\n".join(f"- {change.summary}" for change in item.changes)
+        due = f"{item.due_on:%-d %B %Y}"
+        if item.overdue:
+            when = (
+                f"The refresher was due by {due}, so your certificate is on hold for new "
+                "matches until you take it. It takes only a short while:"
+            )
+        else:
+            when = (
+                f"Your certificate still counts; please take the refresher by {due}, after "
+                "which it would be on hold for new matches until you do:"
+            )
+        return self._notice(
+            mentor.user,
+            "refresher_due",
+            f"{item.certificate_id}:{item.module.slug}:{item.version}",
+            f"“{item.module.title}” has changed: a short refresher",
+            f"We have updated “{item.module.title}”, part of the training your certificate "
+            f"covers. What changed:\n{changes}\n\n{when} read the module again and pass its "
+            f"quiz.\n\n{self.site.base_url}/modules/{item.module.slug}",
         )
 
     def nudge(self, mentor: standing.Standing, number: int) -> Notice:

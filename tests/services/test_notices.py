@@ -17,6 +17,7 @@ from app.services.accounts import Site
 from app.web import current_course
 from tests.factories import make_user, queued_mail
 from tests.services.test_certificates import certify, pass_quiz
+from tests.services.test_gate import CHANGED, DUE_ON, OVERDUE, REVISED_COURSE, certify_on_old_text
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SITE = Site("http://localhost", "Mentor Ready")
@@ -321,3 +322,49 @@ def test_a_second_host_waits_for_the_first_and_then_queues_nothing(app: Flask) -
     waiting.join(timeout=30)
     assert outcome == [False]
     assert queued_mail(mentor.email) == []
+
+
+# --- refreshers: the fixture course whose beta module changed on 1 June 2026 -----------------
+
+
+@pytest.mark.parametrize("app_config", [REVISED_COURSE])
+def test_a_module_change_sends_one_refresher_notice_that_opting_out_does_not_stop(
+    app: Flask,
+) -> None:
+    mentor = make_user(now=CHANGED - timedelta(days=40))
+    certificate = certify_on_old_text(mentor, at=CHANGED - timedelta(days=30))
+    notices.set_preferences(db.session, mentor.id, reminders=False, nudges=False)
+    run(CHANGED - timedelta(days=29))  # the "issued" notice
+    assert kinds_for(mentor) == ["issued"]
+
+    assert run(CHANGED - timedelta(days=1)).total == 0  # nothing changed yet
+    assert run(CHANGED + timedelta(hours=1)).queued == {"refresher_due": 1}
+    assert run(CHANGED + timedelta(days=2)).total == 0  # once per module version
+    assert kinds_for(mentor) == ["issued", "refresher_due"]
+
+    mail = mail_for(mentor)[-1]
+    assert "“Beta" in mail.subject or "Beta" in mail.subject
+    assert "A youth missing from care who walks in: tell staff at once." in mail.body
+    assert f"by {DUE_ON}" in mail.body
+    assert "http://localhost/modules/beta" in mail.body and ACCOUNT_LINK in mail.body
+    row = db.session.scalars(sa.select(NoticeSent).where(NoticeSent.kind == "refresher_due")).one()
+    assert row.period_key == f"{certificate.id}:beta:2"
+
+
+@pytest.mark.parametrize("app_config", [REVISED_COURSE])
+def test_a_refresher_first_noticed_late_says_the_certificate_is_on_hold(app: Flask) -> None:
+    mentor = make_user(now=CHANGED - timedelta(days=40))
+    certify_on_old_text(mentor, at=CHANGED - timedelta(days=30))
+    db.session.add(NoticeSent(user_id=mentor.id, kind="issued", period_key="x"))
+    db.session.commit()
+    assert run(OVERDUE + timedelta(days=1)).queued == {"refresher_due": 1}
+    body = mail_for(mentor)[-1].body
+    assert "on hold for new matches until you take it" in body
+
+
+def test_no_refresher_notice_without_a_module_change(app: Flask) -> None:
+    mentor = make_user(now=T0 - timedelta(days=3))
+    certify(mentor, at=T0)
+    run(T0 + timedelta(hours=1))
+    run(T0 + timedelta(days=20))
+    assert "refresher_due" not in kinds_for(mentor)
