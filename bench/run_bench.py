@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -393,6 +394,11 @@ def wrk(
     )
 
 
+def nearest_rank(ordered: list[float], share: float) -> float:
+    """The nearest-rank percentile of sorted values (the largest of two for p99)."""
+    return ordered[max(0, min(len(ordered), math.ceil(share * len(ordered))) - 1)]
+
+
 def quiz_load(port: int, mentors: list[QuizMentor], seconds: float) -> Run:
     """Each client thread is one mentor retaking a quiz: start, the attempt page, a passing submit."""
     latencies: list[float] = []
@@ -451,7 +457,43 @@ def quiz_load(port: int, mentors: list[QuizMentor], seconds: float) -> Run:
     return Run(
         rps=len(latencies) / elapsed,
         p50_ms=1000 * statistics.median(latencies) if latencies else float("nan"),
-        p99_ms=1000 * latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
+        p99_ms=1000 * nearest_rank(latencies, 0.99) if latencies else float("nan"),
+        requests=len(latencies),
+        bad=bad,
+    )
+
+
+def counted_load(port: int, path: str, cookie: str, clients: int, each: int) -> Run:
+    """`clients` clients at once, each making `each` requests in turn: for pages taking seconds."""
+    latencies: list[float] = []
+    bad = 0
+    lock = threading.Lock()
+
+    def client() -> None:
+        nonlocal bad
+        for _ in range(each):
+            connection = http.client.HTTPConnection(HOST, port, timeout=600)
+            began = time.perf_counter()
+            connection.request("GET", path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            response.read()
+            with lock:
+                latencies.append(time.perf_counter() - began)
+                bad += response.status != 200
+            connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    latencies.sort()
+    return Run(
+        rps=len(latencies) / elapsed,
+        p50_ms=1000 * statistics.median(latencies),
+        p99_ms=1000 * nearest_rank(latencies, 0.99),
         requests=len(latencies),
         bad=bad,
     )
@@ -538,11 +580,11 @@ def measure(backend: str, mentors: int, args: argparse.Namespace) -> list[Row]:
                 continue
             alone = found.seconds[label]
             slow = alone > 0.5
-            # A page that takes seconds alone is loaded by 2 connections for long enough to
-            # finish a few requests; the bare route gets the same settings in the same round.
+            # A page that takes seconds alone gets a fixed number of requests from 2 clients at
+            # once (a timed wrk run could end before any finished); the bare route is loaded by
+            # wrk with the same 2 connections in the same round.
             connections, threads = (2, 1) if slow else (args.connections, args.threads)
-            seconds = max(args.seconds, min(4 * alone, args.slow_seconds)) if slow else args.seconds
-            rounds = args.slow_rounds if slow else args.rounds
+            seconds, rounds = args.seconds, args.slow_rounds if slow else args.rounds
             cookie = ""
             if label in STAFF_PAGES:
                 cookie = found.staff_cookie()
@@ -558,10 +600,14 @@ def measure(backend: str, mentors: int, args: argparse.Namespace) -> list[Row]:
                 threads: int = threads,
                 cookie: str = cookie,
                 alone: float = alone,
+                slow: bool = slow,
+                path: str = path,
                 quiz_mentors: list[QuizMentor] = quiz_mentors,
             ) -> Run:
                 if quiz_mentors:
                     return quiz_load(app_port, quiz_mentors, duration)
+                if slow:
+                    return counted_load(app_port, path, cookie, connections, args.slow_requests)
                 run = wrk(
                     target, duration, connections, threads, cookie, timeout=max(10, 3 * alone + 5)
                 )
@@ -580,6 +626,11 @@ def measure(backend: str, mentors: int, args: argparse.Namespace) -> list[Row]:
                 runs.append(run)
                 bares.append(bare.rps)
             note = f"{connections} conn, {seconds:.0f} s x {rounds}"
+            if slow:
+                note = (
+                    f"{connections} clients x {args.slow_requests} request(s) x {rounds} "
+                    "(Python client)"
+                )
             if label == "roster CSV":
                 ttfb, total = first_byte(app_port, path, cookie)
                 note += f"; alone: first byte {1000 * ttfb:.0f} ms, all {1000 * total:.0f} ms"
@@ -620,7 +671,7 @@ HEADER = (
 
 def format_row(row: Row) -> str:
     return (
-        f"| {row.page:24} | {sig3(row.ratio):>7} | {row.rps:7.1f} | {row.bare_rps:10.0f} | "
+        f"| {row.page:24} | {sig3(row.ratio):>7} | {sig3(row.rps):>7} | {row.bare_rps:10.0f} | "
         f"{row.p50_ms:7.1f} | {row.p99_ms:7.1f} | {row.queries:7d} | {row.bad:4d} | {row.note} |"
     )
 
@@ -640,10 +691,10 @@ def main() -> None:
         "--slow-rounds", type=int, default=1, help="rounds for pages that take over 0.5 s alone"
     )
     parser.add_argument(
-        "--slow-seconds",
-        type=float,
-        default=40.0,
-        help="at most this long per round for those pages",
+        "--slow-requests",
+        type=int,
+        default=1,
+        help="requests per client and round for those pages",
     )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
