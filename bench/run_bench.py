@@ -635,7 +635,10 @@ def measure(backend: str, mentors: int, args: argparse.Namespace) -> list[Row]:
                 ttfb, total = first_byte(app_port, path, cookie)
                 note += f"; alone: first byte {1000 * ttfb:.0f} ms, all {1000 * total:.0f} ms"
             if label == "quiz cycle":
-                note += f"; Python client, {len(quiz_mentors)} mentors, per request"
+                note = (
+                    f"Python client, {len(quiz_mentors)} mentors at once, {seconds:.0f} s x "
+                    f"{rounds}, per request"
+                )
             rows.append(
                 Row(
                     page=label,
