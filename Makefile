@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test test-fast lint scan format install browser-deps bench clean
+.PHONY: run test test-fast lint scan format install browser-deps bench bench-scale bench-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,9 +59,24 @@ browser-deps:
 	  echo "!!! (install it with: sudo apt-get install chromium)"; \
 	fi
 
-## bench: gunicorn under load from a second process on 127.0.0.1; ratios against /healthz
-bench: $(VENV)/.installed
-	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+## bench: every page against a bare route, 100 mentors (SQLite; PostgreSQL too with BENCH_POSTGRES_URL)
+bench: $(VENV)/.installed bench-deps
+	$(BIN)/python bench/run_bench.py --mentors 100 $(BENCH_ARGS)
+
+## bench-scale: the same at 100 and 10,000 mentors, with the staff pages' cost ratio 10k/100
+bench-scale: $(VENV)/.installed bench-deps
+	$(BIN)/python bench/run_bench.py --mentors 100,10000 $(BENCH_ARGS)
+
+## bench-deps: Debian's wrk, the compiled load generator
+bench-deps:
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's wrk for the bench..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+	  echo "!!! wrk is missing and apt-get cannot run here (install it with: sudo apt-get install wrk)"; \
+	  exit 1; \
+	fi
 
 ## scan: bandit on app/ (fails on medium severity or worse), then pip-audit when an advisory service answers
 scan: $(VENV)/.installed-test
