@@ -67,13 +67,17 @@ def totp_secret(user: User) -> str:
 
 
 def current_code(user: User) -> str:
-    """A code the app accepts now: the earliest time step in the window not used yet."""
+    """A code the app accepts now: the current time step, else a later one in the window.
+
+    Never an earlier step: the request may reach the app after the clock has moved on a step,
+    and the earliest step in the window would then fall outside it.
+    """
     factor = second_factor.factor_for(db.session, user.id)
     assert factor is not None, "this account has no second factor"
     db.session.refresh(factor)
     now = utcnow()
     step = second_factor.time_step(now)
-    for candidate in range(step - second_factor.DRIFT_STEPS, step + second_factor.DRIFT_STEPS + 1):
+    for candidate in range(step, step + second_factor.DRIFT_STEPS + 1):
         if factor.last_used_step is None or candidate > factor.last_used_step:
             return pyotp.TOTP(totp_secret(user)).at(candidate * second_factor.STEP_SECONDS)
     # Tests sign one person in more often than a person could in 30 seconds: free older steps.
