@@ -370,7 +370,7 @@ def submit_attempt(
 
 def precheck_offered(session: Session, user_id: int, course: Course, slug: str) -> bool:
     """Whether the ungraded pre-check is still offered: before the module is read, once."""
-    if not course.precheck or course.quiz(slug) is None:
+    if not standing.precheck_open(course, slug, read=False, taken=False):
         return False
     if has_read(session, user_id, slug):
         return False
@@ -384,7 +384,7 @@ def precheck_offered(session: Session, user_id: int, course: Course, slug: str) 
         )
         .limit(1)
     )
-    return done is None
+    return standing.precheck_open(course, slug, read=False, taken=done is not None)
 
 
 def skip_precheck(
