@@ -40,7 +40,8 @@ def start(slug: str) -> ResponseReturnValue:
         form=StartQuizForm(),
         lock_reason=state.locked_reason,
         cooldown_until=state.cooldown_until,
-        open_attempt=quizzes.open_attempt(db.session, current_user.id, slug, "quiz"),
+        # The unfinished attempt is among the mentor's attempts already loaded.
+        open_attempt=next((a for a in attempts if not a.is_submitted), None),
         submitted=[a for a in attempts if a.is_submitted],
     )
 

@@ -361,8 +361,10 @@ def submit_attempt(
         session.rollback()
         raise AlreadySubmitted(attempt.id)
     if grade.passed and not precheck:
-        standing.record_refreshers(session, attempt.user, course, attempt.module_slug, now)
-        standing.issue_if_complete(session, attempt.user, course, now, validity_months)
+        # One load of the mentor's facts, under the lock and after the pass, serves both.
+        facts = standing.load_facts(session, [attempt.user], now)[user_id]
+        standing.record_refreshers(session, attempt.user, course, attempt.module_slug, now, facts)
+        standing.issue_if_complete(session, attempt.user, course, now, validity_months, facts)
     session.commit()
     session.refresh(attempt)
     return attempt, grade

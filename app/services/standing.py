@@ -781,7 +781,12 @@ def module_page(
 
 
 def record_refreshers(
-    session: Session, user: User, course: Course, slug: str, now: datetime
+    session: Session,
+    user: User,
+    course: Course,
+    slug: str,
+    now: datetime,
+    facts: Facts | None = None,
 ) -> list[CertificateRefresher]:
     """Record the refresher a pass of `slug`'s quiz completes; does not commit.
 
@@ -790,7 +795,7 @@ def record_refreshers(
     mentor read the module as it is now: the pass comes after the change took effect (changes
     count from their date) and after that reading.
     """
-    facts = load_facts(session, [user], now)[user.id]
+    facts = facts or load_facts(session, [user], now)[user.id]
     path = [module for module in course.modules_for(user.mentor_type) if module.slug == slug]
     chain = facts.chain
     added = []
@@ -815,16 +820,23 @@ def record_refreshers(
 
 
 def issue_if_complete(
-    session: Session, user: User, course: Course, now: datetime, validity_months: int
+    session: Session,
+    user: User,
+    course: Course,
+    now: datetime,
+    validity_months: int,
+    facts: Facts | None = None,
 ) -> Certificate | None:
     """Issue the certificate the mentor's standing says they have earned; does not commit.
 
     The caller holds `certificates.lock_holder` (so a concurrent pass is seen) and commits with
-    the quiz result that completed the path.
+    the quiz result that completed the path. `facts` may be those loaded under that lock for
+    `record_refreshers`: the refreshers it adds do not change which certificate is earned.
     """
     if user.role != "mentor":
         return None
-    plan = for_mentor(session, user, course, now).plan
+    facts = facts or load_facts(session, [user], now)[user.id]
+    plan = evaluate(facts, course, now).plan
     if plan is None:
         return None
     return certs.issue(session, user.id, plan, course, now, validity_months)
