@@ -147,12 +147,20 @@ def attempts_for(
 
 
 def quiz_state(
-    session: Session, user: User, course: Course, slug: str, now: datetime | None = None
+    session: Session,
+    user: User,
+    course: Course,
+    slug: str,
+    now: datetime | None = None,
+    mine: standing.Standing | None = None,
 ) -> ModuleState:
-    """Whether the quiz is open to the mentor now, and why not: read from their standing."""
+    """Whether the quiz is open to the mentor now, and why not: read from their standing.
+
+    `mine` is the mentor's standing when the caller has it already.
+    """
     now = now or utcnow()
     _require_quiz(course, slug)
-    state = standing.for_mentor(session, user, course, now).module(slug)
+    state = (mine or standing.for_mentor(session, user, course, now)).module(slug)
     # A module outside the mentor's path (staff trying it out) is judged by the same rules.
     return state or _off_path_state(session, user, course, slug, now)
 
