@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.access import PENDING_KEY
 from app.extensions import db, login_manager
+from app.models import User
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -36,7 +37,9 @@ def apply_security_headers(response: Response) -> Response:
 def _signed_in() -> bool:
     """Whether the response belongs to a signed-in person; when the database cannot say, assume so."""
     try:
-        return bool(current_user and current_user.is_authenticated)
+        # Whether a signed-in account was loaded for this request. Asking it `is_authenticated`
+        # would reload the row after a view's commit expired it: a query for a header.
+        return isinstance(current_user._get_current_object(), User)
     except sa.exc.SQLAlchemyError:
         # A static file asked for while the database is down: headers still go out, uncached.
         db.session.rollback()

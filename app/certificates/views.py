@@ -97,32 +97,35 @@ def _verified(code: str) -> certificates.PublicCertificate | None:
 @bp.get("/verify/<code>")
 @verification_limit
 def verify(code: str) -> ResponseReturnValue:
-    """Whether a certificate is genuine and current; the holder as first name and last initial."""
+    """Whether a certificate is genuine and current; the holder as first name and last initial.
+
+    No form here: the name check has its own page, so a plain look-up creates no session.
+    """
     found = _verified(code)
     if found is None:
         return _not_found(code)
-    return render_template(
-        "certificates/verify.html", certificate=found, form=NameCheckForm(), answer=None
-    )
+    return render_template("certificates/verify.html", certificate=found)
 
 
-@bp.post("/verify/<code>/name")
+@bp.route("/verify/<code>/name", methods=["GET", "POST"])
 @verification_limit
 def check_name(code: str) -> ResponseReturnValue:
     """Answer only "matches" or "does not match" for the full name a verifier expects."""
     found = _verified(code)
     if found is None:
         return _not_found(code)
-    form = NameCheckForm()
-    answer = None
     # A replaced code names nobody: checking a name against it could confirm a corrected name.
-    if not found.replaced and form.validate_on_submit():
+    form = None if found.replaced else NameCheckForm()
+    answer = None
+    if form is not None and form.validate_on_submit():
         answer = (
             "matches"
             if certificates.name_matches(db.session, code, form.full_name.data or "")
             else "does not match"
         )
     return (
-        render_template("certificates/verify.html", certificate=found, form=form, answer=answer),
-        422 if form.errors else 200,
+        render_template(
+            "certificates/verify_name.html", certificate=found, form=form, answer=answer
+        ),
+        422 if form is not None and form.errors else 200,
     )

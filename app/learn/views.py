@@ -46,32 +46,28 @@ def module(slug: str) -> ResponseReturnValue:
     page = course.module(slug)
     if page is None:
         abort(404)
-    quiz = course.quiz(slug)
-    read = quizzes.has_read(db.session, current_user.id, slug)
-    # A module that changed since the mentor's certificate is read again for the refresher.
-    state = standing.for_mentor(db.session, current_user, course).module(slug)
-    refresher = state.refresher if state else None
-    if refresher is not None and not refresher.reread:
-        read = False
-    if not read and not current_user.is_staff:
+    mine = standing.module_page(db.session, current_user, course, slug)
+    if not mine.read and not current_user.is_staff:
         progress.record_visit(db.session, current_user.id, slug)
-    entry = private_notes.journal_entry(db.session, current_user.id, slug)
+    entry = (
+        private_notes.journal_entry(db.session, current_user.id, slug) if page.reflection else None
+    )
     intro, sections = page.split_body(program.module_html(page, program_profile()))
+    # Forms (and their CSRF fields) only where the page shows one.
     return render_template(
         "learn/module.html",
         module=page,
         intro_html=intro,
         sections=sections,
         place=progress.places(db.session, current_user.id, course)[slug],
-        position_form=PositionForm(),
-        quiz=quiz,
-        read=read,
-        refresher=refresher,
-        passed=quizzes.has_passed(db.session, current_user.id, slug),
-        precheck_offered=quizzes.precheck_offered(db.session, current_user.id, course, slug),
-        mark_read_form=MarkReadForm(),
-        precheck_form=PrecheckForm(),
-        journal_form=JournalForm(text=entry.text if entry else ""),
+        quiz=course.quiz(slug),
+        read=mine.read,
+        refresher=mine.refresher,
+        passed=mine.passed,
+        precheck_offered=mine.precheck_offered,
+        mark_read_form=MarkReadForm() if not mine.read else None,
+        precheck_form=PrecheckForm() if mine.precheck_offered else None,
+        journal_form=JournalForm(text=entry.text if entry else "") if page.reflection else None,
         journal_saved_at=entry.updated_at if entry else None,
     )
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.quiz.forms import StartQuizForm, SubmitAttemptForm
-from app.services import completion, program, quizzes
+from app.services import completion, program, quizzes, standing
 from app.services.errors import DomainError, NotFound
 from app.templating import format_datetime
 from app.web import current_course, program_profile
@@ -40,7 +40,8 @@ def start(slug: str) -> ResponseReturnValue:
         form=StartQuizForm(),
         lock_reason=state.locked_reason,
         cooldown_until=state.cooldown_until,
-        open_attempt=quizzes.open_attempt(db.session, current_user.id, slug, "quiz"),
+        # The unfinished attempt is among the mentor's attempts already loaded.
+        open_attempt=next((a for a in attempts if not a.is_submitted), None),
         submitted=[a for a in attempts if a.is_submitted],
     )
 
@@ -144,8 +145,10 @@ def result(attempt_id: int) -> ResponseReturnValue:
     quiz, module = course.quiz(attempt.module_slug), course.module(attempt.module_slug)
     if quiz is None or module is None:
         abort(404)
-    state = quizzes.quiz_state(db.session, current_user, course, attempt.module_slug)
-    after = completion.after_pass(db.session, current_user, course, attempt)
+    # One standing for both the cool-down and what the pass leads to.
+    mine = standing.for_mentor(db.session, current_user, course)
+    state = quizzes.quiz_state(db.session, current_user, course, attempt.module_slug, mine=mine)
+    after = completion.after_pass(db.session, current_user, course, attempt, mine=mine)
     return render_template(
         "quiz/result.html",
         attempt=attempt,

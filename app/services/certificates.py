@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.content.model import Course
 from app.models import Certificate, CertificateAction, ReplacedCertificateCode, User, utcnow
@@ -174,11 +174,13 @@ def chain(
 def load_chains(
     session: Session, user_ids: Iterable[int] | sa.ScalarSelect, now: datetime
 ) -> dict[int, Chain]:
-    """Every holder's chain in two queries, whatever their number."""
+    """Every holder's chain in two queries (one when none holds a certificate), whatever their number."""
     ids = user_ids if isinstance(user_ids, sa.ScalarSelect) else list(user_ids)
     by_user: dict[int, list[Certificate]] = {}
     for certificate in session.scalars(sa.select(Certificate).where(Certificate.user_id.in_(ids))):
         by_user.setdefault(certificate.user_id, []).append(certificate)
+    if not by_user:
+        return {}  # no certificate, so no action on one: most mentors in training
     actions: dict[int, list[CertificateAction]] = {}
     for action, user_id in session.execute(
         sa.select(CertificateAction, Certificate.user_id)
@@ -281,7 +283,8 @@ def find_by_code(session: Session, text: str) -> Certificate | None:
     return session.scalar(
         sa.select(Certificate)
         .where(Certificate.code == code)
-        .options(selectinload(Certificate.user))
+        # The holder comes in the same query: verification always names them.
+        .options(joinedload(Certificate.user))
     )
 
 

@@ -47,12 +47,20 @@ class AfterPass:
 
 
 def after_pass(
-    session: Session, user: User, course: Course, attempt: QuizAttempt, now: datetime | None = None
+    session: Session,
+    user: User,
+    course: Course,
+    attempt: QuizAttempt,
+    now: datetime | None = None,
+    mine: standing.Standing | None = None,
 ) -> AfterPass | None:
-    """What the result of `attempt` offers next; None unless it is a passed quiz on the path."""
+    """What the result of `attempt` offers next; None unless it is a passed quiz on the path.
+
+    `mine` is the mentor's standing when the caller has it already.
+    """
     if attempt.kind != "quiz" or not attempt.passed or attempt.submitted_at is None:
         return None
-    mine = standing.for_mentor(session, user, course, now or utcnow())
+    mine = mine or standing.for_mentor(session, user, course, now or utcnow())
     if mine.module(attempt.module_slug) is None:
         return None  # off the path (staff trying a quiz out)
     issued = next((c for c in mine.chain.certificates if c.issued_at == attempt.submitted_at), None)

@@ -147,12 +147,20 @@ def attempts_for(
 
 
 def quiz_state(
-    session: Session, user: User, course: Course, slug: str, now: datetime | None = None
+    session: Session,
+    user: User,
+    course: Course,
+    slug: str,
+    now: datetime | None = None,
+    mine: standing.Standing | None = None,
 ) -> ModuleState:
-    """Whether the quiz is open to the mentor now, and why not: read from their standing."""
+    """Whether the quiz is open to the mentor now, and why not: read from their standing.
+
+    `mine` is the mentor's standing when the caller has it already.
+    """
     now = now or utcnow()
     _require_quiz(course, slug)
-    state = standing.for_mentor(session, user, course, now).module(slug)
+    state = (mine or standing.for_mentor(session, user, course, now)).module(slug)
     # A module outside the mentor's path (staff trying it out) is judged by the same rules.
     return state or _off_path_state(session, user, course, slug, now)
 
@@ -361,8 +369,10 @@ def submit_attempt(
         session.rollback()
         raise AlreadySubmitted(attempt.id)
     if grade.passed and not precheck:
-        standing.record_refreshers(session, attempt.user, course, attempt.module_slug, now)
-        standing.issue_if_complete(session, attempt.user, course, now, validity_months)
+        # One load of the mentor's facts, under the lock and after the pass, serves both.
+        facts = standing.load_facts(session, [attempt.user], now)[user_id]
+        standing.record_refreshers(session, attempt.user, course, attempt.module_slug, now, facts)
+        standing.issue_if_complete(session, attempt.user, course, now, validity_months, facts)
     session.commit()
     session.refresh(attempt)
     return attempt, grade
@@ -370,7 +380,7 @@ def submit_attempt(
 
 def precheck_offered(session: Session, user_id: int, course: Course, slug: str) -> bool:
     """Whether the ungraded pre-check is still offered: before the module is read, once."""
-    if not course.precheck or course.quiz(slug) is None:
+    if not standing.precheck_open(course, slug, read=False, taken=False):
         return False
     if has_read(session, user_id, slug):
         return False
@@ -384,7 +394,7 @@ def precheck_offered(session: Session, user_id: int, course: Course, slug: str) 
         )
         .limit(1)
     )
-    return done is None
+    return standing.precheck_open(course, slug, read=False, taken=done is not None)
 
 
 def skip_precheck(

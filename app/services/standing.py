@@ -741,8 +741,52 @@ def for_mentor(
     return for_mentors(session, [user], course, now)[user.id]
 
 
+def precheck_open(course: Course, slug: str, read: bool, taken: bool) -> bool:
+    """Whether the ungraded pre-check is offered: before the module is read (at any version), once."""
+    return course.precheck and course.quiz(slug) is not None and not read and not taken
+
+
+@dataclass(frozen=True)
+class ModulePage:
+    """What a module's page says about the mentor, derived with their standing."""
+
+    read: bool  # marked read, and read again as it is now when a refresher is due
+    passed: bool  # the module's quiz passed at least once
+    refresher: RefresherDue | None
+    precheck_offered: bool
+
+
+def module_page(
+    session: Session, user: User, course: Course, slug: str, now: datetime | None = None
+) -> ModulePage:
+    """One module's page for one mentor from the facts of their standing, loaded once.
+
+    Also right for a module outside the mentor's path (staff trying it out): it then has no
+    refresher, and read and passed come from the facts as they are.
+    """
+    now = now or utcnow()
+    facts = load_facts(session, [user], now)[user.id]
+    state = evaluate(facts, course, now).module(slug)
+    refresher = state.refresher if state else None
+    read_ever = slug in facts.reads
+    mine = [attempt for attempt in facts.attempts if attempt.module_slug == slug]
+    taken = any(a.kind == "precheck" and a.submitted_at is not None for a in mine)
+    return ModulePage(
+        # A module that changed since the mentor's certificate is read again for the refresher.
+        read=read_ever and (refresher is None or refresher.reread),
+        passed=any(a.kind == "quiz" and a.passed for a in mine),
+        refresher=refresher,
+        precheck_offered=precheck_open(course, slug, read_ever, taken),
+    )
+
+
 def record_refreshers(
-    session: Session, user: User, course: Course, slug: str, now: datetime
+    session: Session,
+    user: User,
+    course: Course,
+    slug: str,
+    now: datetime,
+    facts: Facts | None = None,
 ) -> list[CertificateRefresher]:
     """Record the refresher a pass of `slug`'s quiz completes; does not commit.
 
@@ -751,7 +795,7 @@ def record_refreshers(
     mentor read the module as it is now: the pass comes after the change took effect (changes
     count from their date) and after that reading.
     """
-    facts = load_facts(session, [user], now)[user.id]
+    facts = facts or load_facts(session, [user], now)[user.id]
     path = [module for module in course.modules_for(user.mentor_type) if module.slug == slug]
     chain = facts.chain
     added = []
@@ -776,16 +820,23 @@ def record_refreshers(
 
 
 def issue_if_complete(
-    session: Session, user: User, course: Course, now: datetime, validity_months: int
+    session: Session,
+    user: User,
+    course: Course,
+    now: datetime,
+    validity_months: int,
+    facts: Facts | None = None,
 ) -> Certificate | None:
     """Issue the certificate the mentor's standing says they have earned; does not commit.
 
     The caller holds `certificates.lock_holder` (so a concurrent pass is seen) and commits with
-    the quiz result that completed the path.
+    the quiz result that completed the path. `facts` may be those loaded under that lock for
+    `record_refreshers`: the refreshers it adds do not change which certificate is earned.
     """
     if user.role != "mentor":
         return None
-    plan = for_mentor(session, user, course, now).plan
+    facts = facts or load_facts(session, [user], now)[user.id]
+    plan = evaluate(facts, course, now).plan
     if plan is None:
         return None
     return certs.issue(session, user.id, plan, course, now, validity_months)

@@ -95,6 +95,7 @@ def test_the_mentors_path_from_sign_up_to_a_verified_certificate(
     expect(visitor.get_by_text("Status: valid")).to_be_visible()
     main = visitor.locator("main").inner_text()
     assert "Rosa D." in main and "Delgado" not in main and "rosa@example.org" not in main
+    visitor.get_by_role("link", name="Check the holder's full name").click()
     visitor.get_by_label("Full name you expect").fill("rosa maria  delgado")
     visitor.get_by_role("button", name="Check the name").click()
     expect(visitor.get_by_text("matches the holder's name")).to_be_visible()

@@ -144,7 +144,7 @@ def test_the_api_returns_exactly_the_public_fields(client, certified) -> None:
 def test_the_name_check_answers_only_matches_or_not(client, certified, typed, answer) -> None:
     _mentor, certificate = certified
     code = certificates.format_code(certificate.code)
-    page = client.get(f"/verify/{code}").get_data(as_text=True)
+    page = client.get(f"/verify/{code}/name").get_data(as_text=True)
     response = client.post(
         f"/verify/{code}/name", data={"full_name": typed, "csrf_token": csrf_from(page)}
     )
@@ -160,6 +160,39 @@ def test_the_name_check_needs_csrf(client, certified) -> None:
     assert (
         client.post(f"/verify/{certificate.code}/name", data={"full_name": "x"}).status_code == 400
     )
+
+
+def test_a_plain_look_up_sets_no_cookie(client, certified) -> None:
+    """Checking a code creates no session: the name check has its own page with the token."""
+    _mentor, certificate = certified
+    code = certificates.format_code(certificate.code)
+    for path in (f"/verify/{code}", f"/api/v1/certificates/{code}", f"/verify/{code.lower()}"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers.getlist("Set-Cookie") == [], path
+    html = client.get(f"/verify/{code}").get_data(as_text=True)
+    assert "csrf_token" not in html and "<form" not in html
+    assert f'href="/verify/{code}/name"' in html and "Check the holder's full name" in html
+
+
+def test_the_name_check_page_has_the_form_and_refuses_a_post_without_csrf(
+    client, certified
+) -> None:
+    _mentor, certificate = certified
+    code = certificates.format_code(certificate.code)
+    page = client.get(f"/verify/{code}/name")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Full name you expect" in html and "Maria G." in html
+    assert "Gonzalez" not in html
+    refused = client.post(f"/verify/{code}/name", data={"full_name": "Maria José Gonzalez"})
+    assert refused.status_code == 400 and "matches" not in refused.get_data(as_text=True)
+    empty = client.post(
+        f"/verify/{code}/name", data={"full_name": "", "csrf_token": csrf_from(html)}
+    )
+    assert empty.status_code == 422 and "Enter the full name you expect." in empty.get_data(
+        as_text=True
+    )
+    assert client.get("/verify/ZZZZ-ZZZZ-ZZZZ-ZZZZ/name").status_code == 404
 
 
 @pytest.fixture

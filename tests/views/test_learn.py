@@ -95,3 +95,47 @@ def test_the_landing_page_lists_modules_and_how_certification_works(app, client)
     for module in current_course().ordered_modules():
         assert module.title in html
     assert "Create an account" in html
+
+
+def _statements_per_table(client, path: str) -> dict[str, int]:
+    """How many statements one request runs on each of the mentor's fact tables."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    tables = ("FROM module_read", "FROM quiz_attempt", "FROM user_account", "FROM journal_entry")
+    return {table: sum(table in statement for statement in statements) for table in tables}
+
+
+def test_the_module_page_reads_each_fact_of_the_mentor_once(app, client) -> None:
+    sign_in(client, make_user())
+    for module in current_course().ordered_modules()[:2]:
+        path = f"/modules/{module.slug}"
+        client.get(path)  # the first visit is recorded once
+        assert _statements_per_table(client, path) == {
+            "FROM module_read": 1,
+            "FROM quiz_attempt": 1,
+            "FROM user_account": 1,
+            "FROM journal_entry": 1 if module.reflection else 0,
+        }
+    assert _statements_per_table(client, "/training")["FROM module_read"] == 1
+
+
+def test_the_module_page_builds_only_the_forms_it_shows(app, client) -> None:
+    mentor = make_user()
+    sign_in(client, mentor)
+    module = current_course().ordered_modules()[0]
+    html = client.get(f"/modules/{module.slug}").get_data(as_text=True)
+    assert "I have read this module" in html and "Try the pre-check" in html
+    client.post(f"/modules/{module.slug}/read", data={"csrf_token": csrf_from(html)})
+    html = client.get(f"/modules/{module.slug}").get_data(as_text=True)
+    assert "I have read this module" not in html and "Try the pre-check" not in html
+    assert "You have marked this module read" in html
+    # The page's script still has the token it posts the reading place with.
+    assert 'data-csrf-token="' in html and "Save my notes" in html

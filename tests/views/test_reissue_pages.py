@@ -401,7 +401,7 @@ def test_a_replaced_code_is_neutral_and_leaks_nothing(client, staff, mentor, cer
         assert "maria@example.org" not in text and "Maria R." not in text
     # The name check does not answer for a replaced code, whatever is typed.
     # (The replaced page has no form; a token from any page with one will do.)
-    token = csrf_from(client.get(f"/verify/{new}").get_data(as_text=True))
+    token = csrf_from(client.get(f"/verify/{new}/name").get_data(as_text=True))
     checked = client.post(f"/verify/{old}/name", data={"full_name": NEW_NAME, "csrf_token": token})
     text = checked.get_data(as_text=True)
     assert "matches" not in text and NEW_NAME not in text and new not in text
