@@ -3,8 +3,6 @@ mail server that refuses delays them without duplicating any."""
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -20,6 +18,7 @@ from app.services import certificates, notices, outbox
 from app.services.mail import send_mail, settings_from
 from tests.factories import make_user, queued_mail
 from tests.services.test_certificates import certify
+from tests.smtp_server import LocalSmtpServer
 
 ACCOUNT_LINK = "http://localhost/account"
 REASON = "Missed two check-ins with the youth's caseworker"
@@ -113,74 +112,18 @@ def test_a_day_that_is_not_a_date_is_refused(app: Flask, runner: FlaskCliRunner)
     assert queued_mail() == []
 
 
-class SmtpStub:
-    """A tiny SMTP server on 127.0.0.1 that refuses every sender until told to accept."""
-
-    def __init__(self) -> None:
-        self.refusing = True
-        self.received: list[str] = []
-        self.refused = 0
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                return
-            with connection, connection.makefile("rb") as lines:
-                self._talk(connection, lines)
-
-    def _talk(self, connection: socket.socket, lines) -> None:  # type: ignore[no-untyped-def]
-        connection.sendall(b"220 stub ESMTP\r\n")
-        for raw in lines:
-            verb = raw.decode().strip().split(" ")[0].upper()
-            if verb in ("EHLO", "HELO"):
-                connection.sendall(b"250 stub\r\n")
-            elif verb == "MAIL":
-                if self.refusing:
-                    self.refused += 1
-                    connection.sendall(b"451 4.3.0 Mail server busy, try again later\r\n")
-                else:
-                    connection.sendall(b"250 OK\r\n")
-            elif verb in ("RCPT", "RSET", "NOOP"):
-                connection.sendall(b"250 OK\r\n")
-            elif verb == "DATA":
-                connection.sendall(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                message = []
-                for line in lines:
-                    if line in (b".\r\n", b".\n"):
-                        break
-                    message.append(line.decode())
-                self.received.append("".join(message))
-                connection.sendall(b"250 OK queued\r\n")
-            elif verb == "QUIT":
-                connection.sendall(b"221 Bye\r\n")
-                return
-            else:
-                connection.sendall(b"502 Not implemented\r\n")
-
-    def close(self) -> None:
-        """Stop accepting connections."""
-        self.server.close()
-
-
 @pytest.fixture
-def smtp() -> Iterator[SmtpStub]:
+def smtp() -> Iterator[LocalSmtpServer]:
     """A local mail server that refuses at first."""
-    stub = SmtpStub()
-    yield stub
-    stub.close()
+    with LocalSmtpServer(refusing=True) as server:
+        yield server
 
 
 class TestWithAMailServerThatRefuses:
     """Notices wait in the outbox while the server refuses, then leave once each."""
 
     @pytest.fixture
-    def app_config(self, fixture_app_config, smtp: SmtpStub) -> dict[str, object]:
+    def app_config(self, fixture_app_config, smtp: LocalSmtpServer) -> dict[str, object]:
         """The fixture course, and mail to the stub."""
         return {
             **fixture_app_config,
@@ -190,7 +133,7 @@ class TestWithAMailServerThatRefuses:
         }
 
     def test_refused_notices_are_retried_and_never_duplicated(
-        self, app: Flask, runner: FlaskCliRunner, smtp: SmtpStub
+        self, app: Flask, runner: FlaskCliRunner, smtp: LocalSmtpServer
     ) -> None:
         now = utcnow()
         idle = make_user(now=now - timedelta(days=30))

@@ -30,6 +30,7 @@ from tests.conftest import FIXTURE_COURSE, PROJECT
 from tests.factories import PASSWORD, make_user
 from tests.faults.servers import _wait_for_port, free_port
 from tests.services.test_quizzes import answers_for
+from tests.smtp_server import LocalSmtpServer
 
 pytestmark = pytest.mark.slow
 
@@ -224,7 +225,7 @@ def test_two_hosts_share_sessions_limits_certificates_and_the_outbox(
     for subject in subjects:
         outbox.enqueue(db.session, "someone@example.org", subject, "Hello.")
     db.session.commit()
-    with SmtpSink() as sink:
+    with LocalSmtpServer() as sink:
         env = {
             **os.environ,
             "FLASK_APP": "app",
@@ -256,67 +257,3 @@ def test_two_hosts_share_sessions_limits_certificates_and_the_outbox(
         sa.select(sa.func.count(OutboxMessage.id)).where(OutboxMessage.sent_at.is_(None))
     )
     assert unsent == 0
-
-
-class SmtpSink:
-    """A minimal SMTP server on a free loopback port that keeps each message's subject."""
-
-    def __init__(self) -> None:
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(16)
-        self.port = self.server.getsockname()[1]
-        self.messages: list[str] = []
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.stopping = False
-
-    def __enter__(self) -> SmtpSink:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stopping = True
-        self.server.close()
-        self.thread.join(timeout=5)
-
-    def subjects(self) -> list[str]:
-        with self.lock:
-            return [
-                match.group(1).strip()
-                for message in self.messages
-                if (match := re.search(r"^Subject: (.*)$", message, re.M))
-            ]
-
-    def _serve(self) -> None:
-        while not self.stopping:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._talk, args=(connection,), daemon=True).start()
-
-    def _talk(self, connection: socket.socket) -> None:
-        reader = connection.makefile("rb")
-        connection.sendall(b"220 sink ready\r\n")
-        try:
-            while line := reader.readline():
-                command = line.decode("ascii", "replace").strip().upper()
-                if command.startswith(("EHLO", "HELO")):
-                    connection.sendall(b"250 sink\r\n")
-                elif command == "DATA":
-                    connection.sendall(b"354 go on\r\n")
-                    lines = []
-                    while (part := reader.readline()) not in (b".\r\n", b".\n", b""):
-                        lines.append(part.decode("utf-8", "replace"))
-                    with self.lock:
-                        self.messages.append("".join(lines))
-                    connection.sendall(b"250 kept\r\n")
-                elif command == "QUIT":
-                    connection.sendall(b"221 bye\r\n")
-                    break
-                else:
-                    connection.sendall(b"250 ok\r\n")
-        finally:
-            reader.close()
-            connection.close()
