@@ -649,6 +649,8 @@ NOTICE_KINDS = (
     "lifted",
     "revoked",
     "refresher_due",
+    "name_corrected",
+    "name_declined",
     "nudge",
 )
 

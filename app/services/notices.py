@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.content.model import Course
 from app.models import (
+    AuditEvent,
     Certificate,
     CertificateAction,
     ModuleVisit,
@@ -45,6 +46,11 @@ NUDGES_AT_MOST = 2
 # mentor's pages say how things stand.
 EVENT_WINDOW = timedelta(days=14)
 STAFF_DECISIONS = {"suspend": "suspended", "lift": "lifted", "revoke": "revoked"}
+# Staff decisions about a mentor's legal name, as audited, and the notice each one sends.
+NAME_DECISIONS = {
+    "mentor.name_corrected": "name_corrected",
+    "name_request.declined": "name_declined",
+}
 ACCOUNT_PATH = "/account"
 
 
@@ -148,6 +154,25 @@ def _latest_decisions(
     return latest
 
 
+def _latest_name_decisions(
+    session: Session, user_ids: list[int], now: datetime
+) -> dict[int, AuditEvent]:
+    """Each mentor's latest name correction or declined request within the event window."""
+    latest: dict[int, AuditEvent] = {}
+    for event in session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.subject_user_id.in_(user_ids),
+            AuditEvent.action.in_(NAME_DECISIONS),
+            AuditEvent.occurred_at > now - EVENT_WINDOW,
+            AuditEvent.occurred_at <= now,
+        )
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ):
+        latest[event.subject_user_id] = event  # type: ignore[index]
+    return latest
+
+
 def _sent(session: Session, user_ids: list[int]) -> dict[int, dict[tuple[str, str], datetime]]:
     sent: dict[int, dict[tuple[str, str], datetime]] = {}
     for row in session.scalars(sa.select(NoticeSent).where(NoticeSent.user_id.in_(user_ids))):
@@ -191,6 +216,7 @@ def due(session: Session, course: Course, site: Site, zone: tzinfo, now: datetim
     ids = [user.id for user in users]
     standings = standing.for_mentors(session, users, course, now)
     decisions = _latest_decisions(session, ids, now)
+    names = _latest_name_decisions(session, ids, now)
     sent = _sent(session, ids)
     choices = _preferences(session, ids)
     reading = _last_reading(session, ids)
@@ -200,6 +226,7 @@ def due(session: Session, course: Course, site: Site, zone: tzinfo, now: datetim
         notice = _most_relevant(
             standings[user.id],
             decisions.get(user.id),
+            names.get(user.id),
             sent.get(user.id, {}),
             choices.get(user.id, Preferences()),
             reading.get(user.id),
@@ -214,6 +241,7 @@ def due(session: Session, course: Course, site: Site, zone: tzinfo, now: datetim
 def _most_relevant(
     mentor: standing.Standing,
     decision: CertificateAction | None,
+    name_decision: AuditEvent | None,
     sent: dict[tuple[str, str], datetime],
     choice: Preferences,
     last_reading: datetime | None,
@@ -227,6 +255,7 @@ def _most_relevant(
     """
     for notice in (
         _event(mentor, decision, words, now),
+        words.name_decision(mentor, name_decision) if name_decision is not None else None,
         _refresher(mentor, words),
         _reminder(mentor, words, now) if choice.reminders else None,
         _nudge(mentor, sent, last_reading, words, now) if choice.nudges else None,
@@ -426,6 +455,34 @@ class _Words:
             subject,
             f"{text}\n\nYour certificate page shows how it stands:\n"
             f"{self._certificate_url(action.certificate)}",
+        )
+
+    def name_decision(self, mentor: standing.Standing, event: AuditEvent) -> Notice:
+        kind = NAME_DECISIONS[event.action]
+        if kind == "name_declined":
+            # The coordinator's note stays on the page, behind a sign-in, not in a mailbox.
+            return self._notice(
+                mentor.user,
+                kind,
+                event.id,
+                "About your request to correct your name",
+                "Your coordinator has looked at your request to correct your name and has not "
+                "changed it. Their note is on this page, where you can also ask again:\n"
+                f"{self.site.base_url}/account/name",
+            )
+        reissued = (
+            "Your certificate has been re-issued with the corrected name and a new code (the "
+            "old code now shows as replaced). Download the new PDF from your training page:\n"
+            f"{self.site.base_url}/training"
+            if mentor.chain.certificates
+            else "Your certificate will carry this name when you earn it."
+        )
+        return self._notice(
+            mentor.user,
+            kind,
+            event.id,
+            f"Your name has been corrected in {self.site.program_name}",
+            f"The name we have on record for you is now: {mentor.user.name}.\n\n{reissued}",
         )
 
     def refresher_due(self, mentor: standing.Standing, item: standing.RefresherDue) -> Notice:

@@ -45,7 +45,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('period_key', sa.String(length=64), nullable=False),
     sa.Column('queued_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("kind IN ('issued', 'renewal_open', 'expiring_30', 'expiring_7', 'expired', 'suspended', 'lifted', 'revoked', 'refresher_due', 'nudge')", name=op.f('ck_notice_sent_kind')),
+    sa.CheckConstraint("kind IN ('issued', 'renewal_open', 'expiring_30', 'expiring_7', 'expired', 'suspended', 'lifted', 'revoked', 'refresher_due', 'name_corrected', 'name_declined', 'nudge')", name=op.f('ck_notice_sent_kind')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notice_sent_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_sent')),
     sa.UniqueConstraint('user_id', 'kind', 'period_key', name=op.f('uq_notice_sent_user_id_kind_period_key'))

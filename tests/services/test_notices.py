@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import NoticeSent, OutboxMessage, User
-from app.services import certificates, notices, progress
+from app.services import certificates, notices, progress, reissue
 from app.services.accounts import Site
 from app.web import current_course
 from tests.factories import make_user, queued_mail
@@ -368,3 +368,50 @@ def test_no_refresher_notice_without_a_module_change(app: Flask) -> None:
     run(T0 + timedelta(hours=1))
     run(T0 + timedelta(days=20))
     assert "refresher_due" not in kinds_for(mentor)
+
+
+# --- name corrections --------------------------------------------------------------------------
+
+
+def test_a_name_correction_by_staff_is_announced_once_with_the_new_name(app: Flask) -> None:
+    staff = make_user(role="staff")
+    mentor = make_user(name="Maria Gomes", now=T0 - timedelta(days=3))
+    certify(mentor, at=T0)
+    run(T0 + timedelta(hours=1))  # the "issued" notice
+    reissue.correct_name_and_reissue(
+        db.session, staff.id, mentor.id, "María Gómez", "Spelling", now=T0 + timedelta(days=1)
+    )
+
+    assert run(T0 + timedelta(days=1, hours=1)).queued == {"name_corrected": 1}
+    assert run(T0 + timedelta(days=2)).total == 0
+    mail = mail_for(mentor)[-1]
+    assert "María Gómez" in mail.body and "re-issued" in mail.body
+    assert "http://localhost/training" in mail.body and ACCOUNT_LINK in mail.body
+    assert "Spelling" not in mail.body  # staff's reason stays in the record
+
+
+def test_an_approved_request_sends_one_notice_and_a_declined_one_no_reason(app: Flask) -> None:
+    staff = make_user(role="staff")
+    approved = make_user(name="Ana Lopes", now=T0 - timedelta(days=3))
+    declined = make_user(name="Rosa Diaz", now=T0 - timedelta(days=3))
+    for mentor in (approved, declined):
+        notices.set_preferences(db.session, mentor.id, reminders=False, nudges=False)
+    first = reissue.request_name_change(db.session, approved.id, "Ana Lopez", now=T0)
+    second = reissue.request_name_change(db.session, declined.id, "Rosa Maria Diaz", now=T0)
+    reissue.approve_request(db.session, staff.id, first.id, now=T0 + timedelta(hours=1))
+    reissue.decline_request(
+        db.session,
+        staff.id,
+        second.id,
+        "Please bring an ID to the office first.",
+        now=T0 + timedelta(hours=1),
+    )
+
+    report = run(T0 + timedelta(hours=2))
+    assert report.queued == {"name_corrected": 1, "name_declined": 1}
+    assert run(T0 + timedelta(hours=3)).total == 0
+    [yes] = mail_for(approved)
+    assert "Ana Lopez" in yes.body and "will carry this name" in yes.body
+    [no] = mail_for(declined)
+    assert "http://localhost/account/name" in no.body
+    assert "ID to the office" not in no.body
