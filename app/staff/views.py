@@ -181,6 +181,8 @@ def roster_csv() -> ResponseReturnValue:
         "Eligible",
         "Not eligible because",
         "Matched",
+        "Refresher due by",
+        "Refresher overdue",
     ]
     body = (
         [
@@ -195,6 +197,8 @@ def roster_csv() -> ResponseReturnValue:
             "yes" if row.eligible else "no",
             "; ".join(row.reasons),
             "yes" if row.matched else "no",
+            row.refresher_due_on.isoformat() if row.refresher_due_on else "",
+            "yes" if row.refresher_overdue else "no",
         ]
         for row in rows
     )

@@ -3,6 +3,8 @@ mentor's and staff's pages."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime
 
@@ -213,6 +215,16 @@ def test_staff_see_overdue_refreshers_counted_and_listed_on_the_roster(app, clie
     assert "Refresher overdue" in roster
     detail = client.get(f"/staff/mentors/{overdue.id}").get_data(as_text=True)
     assert "Refresher overdue" in detail and SUMMARY in detail
+    export = list(
+        csv.DictReader(
+            io.StringIO(client.get("/staff/mentors.csv").get_data(as_text=True).lstrip("\ufeff"))
+        )
+    )
+    by_name = {row["Name"]: row for row in export}
+    assert by_name["Olive Overdue"]["Refresher overdue"] == "yes"
+    assert by_name["Olive Overdue"]["Refresher due by"] == "2026-07-31"
+    assert by_name["Rita Recent"]["Refresher due by"] == ""
+    assert by_name["Rita Recent"]["Refresher overdue"] == "no"
 
 
 @pytest.mark.parametrize("app_config", [REVISED_COURSE])
