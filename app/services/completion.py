@@ -34,7 +34,7 @@ class Finish:
             item
             for item in self.standing.checklist
             if not item.done
-            and item.label not in ("Training certificate", standing.IN_PERSON_LABEL)
+            and item.label not in (standing.CERTIFICATE_LABEL, standing.IN_PERSON_LABEL)
         )
 
 

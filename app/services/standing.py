@@ -70,6 +70,7 @@ CHECKLIST_TEXT = {
 # A certificate in force that certified an older version of a module on the path.
 REFRESHER_LABELS = {"due": "Refresher due by {due}", "overdue": "Refresher overdue"}
 IN_PERSON_LABEL = "In-person training"
+CERTIFICATE_LABEL = "Training certificate"
 MODULE_STATUS = {
     "passed": "Passed",
     "refresher": "Refresher due",
@@ -556,7 +557,7 @@ def _certificate_reasons(
 ) -> tuple[list[Reason], list[ChecklistItem]]:
     reasons: list[Reason] = []
     checklist: list[ChecklistItem] = []
-    label = "Training certificate"
+    label = CERTIFICATE_LABEL
     if not user.is_active:
         reasons.append(Reason("inactive", REASON_TEXT["inactive"]))
     if refreshers:
