@@ -284,7 +284,10 @@ def test_staff_export_the_audit_log_as_safe_streamed_audited_csv(staff_client) -
     everything = staff_client.get("/staff/audit.csv").get_data(as_text=True)
     assert '\'=HYPERLINK("http://evil")' in everything.replace('""', '"')
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "export.audit").limit(1)
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "export.audit")
+        .order_by(AuditEvent.id)
+        .limit(1)
     )
     assert event.actor_id == staff.id and event.detail == {"mentor": "Cleo"}
     assert staff_client.get("/staff/audit.csv?from=nonsense").status_code == 400
