@@ -236,6 +236,12 @@ def _configure_content(app: Flask) -> None:
     grace = timedelta(days=int(app.config.get("REFRESHER_GRACE_DAYS", 60)))
     if course.refresher_grace != grace:
         course = replace(course, refresher_grace=grace)
+    if course.translations is not None and course.translations.problems:
+        # The English is served instead; the checker lists the same lines and exits 1.
+        logging.getLogger("mentor_ready").warning(
+            "Translations with mistakes are served in English until fixed:\n%s",
+            "\n".join(str(problem) for problem in course.translations.problems),
+        )
     app.extensions["mentor_ready.course"] = course
     planner = _load_planner_once(modules_dir, _content_fingerprint(modules_dir))
     app.extensions["mentor_ready.planner"] = planner

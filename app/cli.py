@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import sys
 from datetime import UTC, datetime, time
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
 
-from app.content import check_course, unset_placeholders
+from app.content import Course, check_course, unset_placeholders
 from app.content.planner import check_planner
 from app.models import MENTOR_TYPE_KEYS, ROLES
 
@@ -83,10 +84,7 @@ def content_check(modules_dir: str | None, quizzes_dir: str | None) -> None:
     if course is not None and unset:
         problems = [*problems, *unset_placeholders(course, unset)]
     if problems or course is None:
-        for problem in problems:
-            click.echo(str(problem))
-        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", err=True)
-        sys.exit(1)
+        _fail(problems)
     questions = sum(len(quiz.questions) for quiz in course.quizzes.values())
     click.echo(
         f"OK: {course.title} {course.version}: {len(course.modules)} modules, "
@@ -97,6 +95,46 @@ def content_check(modules_dir: str | None, quizzes_dir: str | None) -> None:
             else ""
         )
     )
+    translations = course.translations
+    if translations is None:
+        return
+    for line in translation_report(course):
+        click.echo(line)
+    # Stale and missing translations are states (readers get the English); mistakes are not.
+    if translations.problems:
+        _fail(translations.problems)
+
+
+def _fail(problems: list) -> NoReturn:
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", err=True)
+    sys.exit(1)
+
+
+def translation_report(course: Course) -> list[str]:
+    """Per language, a line for each module: translated, stale, missing or invalid."""
+    from app.content.translations import LANGUAGES, MISSING, STALE, TRANSLATED
+
+    assert course.translations is not None
+    lines = []
+    for language, states in course.translations.by_language.items():
+        offered = sum(state.offered for state in states.values())
+        lines.append(
+            f"{LANGUAGES[language]} ({language}): {offered} of {len(states)} modules translated."
+        )
+        for slug, state in states.items():
+            if state.state == TRANSLATED:
+                detail = ""
+            elif state.state == STALE:
+                detail = f" ({', '.join(state.changed)} changed since it was translated)"
+            elif state.state == MISSING:
+                detail = f" (no {', '.join(state.missing)})"
+            else:
+                count = len(state.problems)
+                detail = f" ({count} problem{'s' if count != 1 else ''}, listed below)"
+            lines.append(f"  {slug}: {state.state}{detail}")
+    return lines
 
 
 @click.group("users")

@@ -13,7 +13,7 @@ from app import StartupError, create_app
 from app.extensions import db
 from app.models import User
 from app.services import passwords
-from tests.conftest import FIXTURE_COURSE, config_for
+from tests.conftest import FIXTURE_COURSE, PROJECT, config_for
 from tests.factories import make_user
 
 GOOD_PASSWORD = "granite tulip comet harbour"
@@ -198,16 +198,57 @@ def test_content_check_passes_the_real_content_with_a_one_line_summary(
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert len(lines) == 1
     assert lines[0].startswith("OK: Mentor Ready ")
     assert "10 modules, 10 quizzes" in lines[0]
+    # Then, per language, a line for each of the ten modules.
+    assert lines[1].startswith("Español (es): ") and len(lines) == 12, lines
 
 
 def test_content_check_passes_the_fixture_course(runner: FlaskCliRunner) -> None:
     result = check(runner, FIXTURE_COURSE)
     assert result.exit_code == 0, result.output
-    assert len(result.output.splitlines()) == 1
     assert result.output.startswith("OK: Fixture Course test-1: 3 modules, 3 quizzes")
+    assert result.output.splitlines()[1:] == [
+        "Español (es): 0 of 3 modules translated.",
+        *(
+            f"  {slug}: missing (no {course}/modules/{slug}.es.md, {course}/quizzes/{slug}.es.yaml)"
+            for slug in ("alpha", "beta", "gamma")
+            for course in [FIXTURE_COURSE.relative_to(PROJECT)]
+        ),
+    ]
+
+
+def test_content_check_reports_each_translation_state(
+    runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    course = tmp_path / "course"
+    shutil.copytree(FIXTURE_COURSE.parent / "course_es", course)
+    monkeypatch.chdir(tmp_path)
+    result = check(runner, course)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1:] == [
+        "Español (es): 1 of 3 modules translated.",
+        "  alpha: translated",
+        "  beta: missing (no course/quizzes/beta.es.yaml)",
+        "  gamma: missing (no course/modules/gamma.es.md, course/quizzes/gamma.es.yaml)",
+    ]
+    # A changed English file makes the translation stale: a state, not a failure.
+    english = course / "modules" / "alpha.md"
+    english.write_text(english.read_text() + "\nOne more English line.\n")
+    result = check(runner, course)
+    assert result.exit_code == 0, result.output
+    assert "  alpha: stale (course/modules/alpha.md changed since it was translated)" in (
+        result.output.splitlines()
+    )
+    # A mistake in an overlay fails the check and is named by file and line.
+    overlay = course / "quizzes" / "alpha.es.yaml"
+    overlay.write_text(overlay.read_text().replace("  a1:\n", "  a0:\n"))
+    result = check(runner, course)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert "  alpha: invalid (2 problems, listed below)" in lines
+    assert "course/quizzes/alpha.es.yaml:4: unknown question id 'a0'" in " ".join(lines)
+    assert "course/quizzes/alpha.es.yaml:3: missing question 'a1'" in " ".join(lines)
 
 
 def test_content_check_names_file_and_line_of_every_mistake(

@@ -51,9 +51,11 @@ def test_the_checker_names_mistakes_while_the_app_refuses_to_start(tmp_path: Pat
 def test_the_checker_summarises_valid_content_in_one_line(tmp_path: Path) -> None:
     checked = run_flask("content", "check", course=FIXTURE_COURSE, workdir=tmp_path)
     assert checked.returncode == 0
-    assert checked.stdout.splitlines() == [
-        "OK: Fixture Course test-1: 3 modules, 3 quizzes, 8 questions."
-    ]
+    lines = checked.stdout.splitlines()
+    assert lines[0] == "OK: Fixture Course test-1: 3 modules, 3 quizzes, 8 questions."
+    # The translation report follows the summary: one line per language, then per module.
+    assert lines[1] == "Español (es): 0 of 3 modules translated."
+    assert len(lines) == 5
 
 
 def test_the_checker_refuses_a_module_version_bump_without_a_summary(tmp_path: Path) -> None:

@@ -745,6 +745,8 @@ def check_course(
         if module:
             course.modules[slug] = module
     for module_path in sorted(modules_dir.glob("*.md")):
+        if _is_overlay(module_path):
+            continue  # a translation: checked with the others once the English is valid
         if module_path.stem.lower() != "readme" and module_path.stem not in path_slugs:
             _Problems(problems, module_path).add(
                 1, f"module '{module_path.stem}' is not on the course path in {COURSE_FILE}"
@@ -761,7 +763,11 @@ def check_course(
                     1, f"'requires' names '{required}', which comes later on the path"
                 )
 
-    quiz_paths = {path.stem: path for path in sorted(Path(quizzes_dir).glob("*.yaml"))}
+    quiz_paths = {
+        path.stem: path
+        for path in sorted(Path(quizzes_dir).glob("*.yaml"))
+        if not _is_overlay(path)
+    }
     for slug, quiz_path in quiz_paths.items():
         if slug not in path_slugs:
             _Problems(problems, quiz_path).add(1, f"quiz '{slug}' has no module on the course path")
@@ -775,7 +781,23 @@ def check_course(
                 _path_line(modules_dir, entry.slug),
                 f"required module '{entry.slug}' has no quiz {display_path(Path(quizzes_dir) / (entry.slug + '.yaml'))}",
             )
-    return (course if not problems else None), problems
+    if problems:
+        return None, problems
+    from app.content.translations import load_translations
+
+    # Translations are a state of the course, not its validity: an invalid or stale one is
+    # served as the English, and `flask content check` names its mistakes.
+    translations = load_translations(
+        modules_dir, Path(quizzes_dir), course.modules, course.quizzes, path_slugs
+    )
+    return replace(course, translations=translations), problems
+
+
+def _is_overlay(path: Path) -> bool:
+    """Whether `path` is named like a translation (`alpha.es.md`) rather than an English file."""
+    from app.content.translations import overlay_name
+
+    return overlay_name(path) is not None
 
 
 def _path_line(modules_dir: Path, slug: str) -> int:

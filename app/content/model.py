@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.content.translations import Translations
 
 MENTOR_TYPES: dict[str, str] = {
     "community_volunteer": "Community volunteer",
@@ -222,6 +226,8 @@ class Course:
     in_person_hours: dict[str, float] = field(default_factory=dict)
     # A setting rather than content: the app sets it from REFRESHER_GRACE_DAYS.
     refresher_grace: timedelta = timedelta(days=DEFAULT_REFRESHER_GRACE_DAYS)
+    # Every module's state in every other language (app/content/translations.py); texts only.
+    translations: Translations | None = None
 
     def entry(self, slug: str) -> CourseModule | None:
         """The module's place on the path (version, changes), or None."""
