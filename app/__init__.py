@@ -39,6 +39,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     _configure_security(app)
     _configure_errors(app)
     _configure_templates(app)
+    _configure_languages(app)
     _configure_mail(app)
     _configure_cli(app)
     return app
@@ -271,6 +272,7 @@ def _configure_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.certificates import credential_views  # noqa: F401 - attaches the Open Badges routes
     from app.certificates.views import bp as certificates_bp
+    from app.language.views import bp as language_bp
     from app.learn.views import bp as learn_bp
     from app.public.views import bp as public_bp
     from app.quiz.views import bp as quiz_bp
@@ -292,6 +294,7 @@ def _configure_blueprints(app: Flask) -> None:
         staff_bp,
         admin_bp,
         api_bp,
+        language_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -314,6 +317,12 @@ def _configure_templates(app: Flask) -> None:
     from app.templating import register_template_helpers
 
     register_template_helpers(app)
+
+
+def _configure_languages(app: Flask) -> None:
+    from app.languages import configure_languages
+
+    configure_languages(app)
 
 
 def _configure_mail(app: Flask) -> None:

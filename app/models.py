@@ -89,6 +89,9 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Locks since the last good sign-in or reset: each one lasts twice as long, up to a cap.
     lockouts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # The language the account reads the site in (a key of content.translations.LANGUAGES);
+    # None until chosen, when the browser's cookie or Accept-Language decides.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

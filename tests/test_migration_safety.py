@@ -52,7 +52,7 @@ def seed() -> None:
     screening; a staff member with a second factor; a program profile; an adopted
     mentoring-model plan; an in-person session and a first module visit; a name corrected with
     its certificate re-issued (a replaced code) and a name change request waiting; a notice sent
-    and a mentor's notice preferences; a refresher."""
+    and a mentor's notice preferences; a refresher; a chosen language."""
     staff = make_user(role="staff")
     program.set_recruitment(db.session, staff.id, ["group"], ["care_provider"])
     mentor = make_user()
@@ -109,6 +109,7 @@ def seed() -> None:
     reissue.correct_name_and_reissue(db.session, staff.id, mentor.id, "Maria Gomez", "Legal name")
     reissue.request_name_change(db.session, mentor.id, "Maria Gómez")
     notices.set_preferences(db.session, mentor.id, reminders=False, nudges=True)
+    accounts.set_language(db.session, mentor.id, "es")
     site = accounts.Site("http://localhost", "Mentor Ready")
     assert notices.send(db.session, course, site, UTC, utcnow()).total == 1
 
@@ -201,8 +202,17 @@ def test_certificates_issued_before_module_versions_certified_version_1(tmp_path
     with app.app_context():
         try:
             upgrade(revision="0009")
-            mentor = make_user()
             with db.engine.begin() as connection:
+                # Written as SQL: the models describe the head, not revision 0009.
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO user_account (email, name, password_hash, role, mentor_type,"
+                        " session_token, created_at, password_changed_at, failed_sign_ins,"
+                        " lockouts) VALUES ('old@example.org', 'Old Mentor', 'x', 'mentor',"
+                        " 'community_volunteer', 'old-token', '2026-01-01', '2026-01-01', 0, 0)"
+                    )
+                )
+                mentor_id = connection.execute(sa.text("SELECT id FROM user_account")).scalar_one()
                 connection.execute(
                     sa.text(
                         "INSERT INTO certificate (user_id, period, code, issued_at, valid_from,"
@@ -210,7 +220,7 @@ def test_certificates_issued_before_module_versions_certified_version_1(tmp_path
                         " 1, 'ABCDEFGHJKMNPQRS', '2026-01-01', '2026-01-01', '2027-01-01',"
                         " 'Fixture Course', 'test-1', :modules)"
                     ),
-                    {"user": mentor.id, "modules": '["alpha", "beta"]'},
+                    {"user": mentor_id, "modules": '["alpha", "beta"]'},
                 )
             upgrade()
             db.session.remove()

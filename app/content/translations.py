@@ -34,7 +34,7 @@ from app.content.loader import (
     display_path,
 )
 from app.content.markup import render
-from app.content.model import Heading, Module, Option, Question, Quiz
+from app.content.model import Course, Heading, Module, Option, Question, Quiz
 from app.content.yamlpos import LineDict, YamlSyntaxError, load_yaml
 
 # The languages the site offers, each named in itself. The first is the one the course is
@@ -630,3 +630,36 @@ def _option_texts(
             problems.add(options.line, f"missing option '{option_id}' in question '{question.id}'")
             ok = False
     return texts if ok else None
+
+
+# Courses as shown in a language, per course object (program.course_for makes one per profile
+# version); content is read once at start, so this only ever holds a few.
+_SHOWN: dict[tuple[int, str], tuple[Course, Course]] = {}
+_SHOWN_LIMIT = 32
+
+
+def shown_in(course: Course, language: str) -> Course:
+    """`course` with the texts of every module offered in `language`; the rest stay English.
+
+    Only texts change: the path, ids, answers and versions are the English course's, so the
+    result can be handed to anything that renders a module or a quiz.
+    """
+    if language == SOURCE_LANGUAGE or course.translations is None:
+        return course
+    key = (id(course), language)
+    cached = _SHOWN.get(key)
+    if cached is not None and cached[0] is course:
+        return cached[1]
+    modules, quizzes = dict(course.modules), dict(course.quizzes)
+    for slug, translation in course.translations.by_language.get(language, {}).items():
+        if not translation.offered:
+            continue
+        if slug in modules:
+            modules[slug] = translation.apply_module(modules[slug])
+        if slug in quizzes:
+            quizzes[slug] = translation.apply_quiz(quizzes[slug])
+    shown = replace(course, modules=modules, quizzes=quizzes)
+    if len(_SHOWN) >= _SHOWN_LIMIT:
+        _SHOWN.clear()
+    _SHOWN[key] = (course, shown)
+    return shown

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.languages import not_offered, not_translated_note, note, shown_course
 from app.learn.forms import (
     JournalForm,
     MarkReadForm,
@@ -28,10 +29,16 @@ def dashboard() -> ResponseReturnValue:
     if current_user.is_staff:
         return redirect(url_for("staff.dashboard"))
     course = current_course()
+    # Rules read the English course; titles and section names come in the reader's language.
+    shown = shown_course()
+    english = [entry.slug for entry in course.path if not_offered(entry.slug)]
     return render_template(
         "learn/dashboard.html",
         standing=standing.for_mentor(db.session, current_user, course),
-        places=progress.places(db.session, current_user.id, course),
+        shown=shown,
+        english_only=english,
+        language_note=note("some_modules") if english else None,
+        places=progress.places(db.session, current_user.id, shown),
         screening_guide=screening.guide(course, current_user.mentor_type),
         coordinator_contact=screening.COORDINATOR_CONTACT,
         coordinator_html=program.coordinator_html(program_profile()),
@@ -43,7 +50,8 @@ def dashboard() -> ResponseReturnValue:
 def module(slug: str) -> ResponseReturnValue:
     """A module: content note first, then objectives, contents, text and reflection."""
     course = current_course()
-    page = course.module(slug)
+    shown = shown_course()
+    page = shown.module(slug)
     if page is None:
         abort(404)
     mine = standing.module_page(db.session, current_user, course, slug)
@@ -57,10 +65,11 @@ def module(slug: str) -> ResponseReturnValue:
     return render_template(
         "learn/module.html",
         module=page,
+        language_note=not_translated_note(slug),
         intro_html=intro,
         sections=sections,
-        place=progress.places(db.session, current_user.id, course)[slug],
-        quiz=course.quiz(slug),
+        place=progress.places(db.session, current_user.id, shown)[slug],
+        quiz=shown.quiz(slug),
         read=mine.read,
         refresher=mine.refresher,
         passed=mine.passed,

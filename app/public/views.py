@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.content.model import MENTOR_TYPES
 from app.extensions import db, limiter
-from app.web import current_course
+from app.languages import shown_course
 
 bp = Blueprint("public", __name__)
 
@@ -19,7 +19,7 @@ def index() -> ResponseReturnValue:
     """What the course is for, its modules, how certification works."""
     if current_user.is_authenticated:
         return redirect(url_for("staff.dashboard" if current_user.is_staff else "learn.dashboard"))
-    course = current_course()
+    course = shown_course()
     return render_template(
         "public/index.html",
         course=course,

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.languages import not_translated_note, shown_course
 from app.quiz.forms import StartQuizForm, SubmitAttemptForm
 from app.services import completion, program, quizzes, standing
 from app.services.errors import DomainError, NotFound
@@ -27,8 +28,8 @@ def _when(moment: datetime) -> str:
 @login_required
 def start(slug: str) -> ResponseReturnValue:
     """What the quiz asks of the mentor, and whether it is open to them now."""
-    course = current_course()
-    module, quiz = course.module(slug), course.quiz(slug)
+    course, shown = current_course(), shown_course()
+    module, quiz = shown.module(slug), shown.quiz(slug)
     if module is None or quiz is None:
         abort(404)
     attempts = quizzes.attempts_for(db.session, current_user.id, slug, "quiz")
@@ -37,6 +38,7 @@ def start(slug: str) -> ResponseReturnValue:
         "quiz/start.html",
         module=module,
         quiz=quiz,
+        language_note=not_translated_note(slug),
         form=StartQuizForm(),
         lock_reason=state.locked_reason,
         cooldown_until=state.cooldown_until,
@@ -68,9 +70,10 @@ def begin(slug: str) -> ResponseReturnValue:
 def _render_attempt(
     attempt: quizzes.QuizAttempt, error: str | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    course = current_course()
-    quiz = course.quiz(attempt.module_slug)
-    module = course.module(attempt.module_slug)
+    # Texts in the reader's language; the draw, ids and option order are the attempt's own.
+    shown = shown_course()
+    quiz = shown.quiz(attempt.module_slug)
+    module = shown.module(attempt.module_slug)
     if quiz is None or module is None:
         abort(404)
     return (
@@ -79,6 +82,7 @@ def _render_attempt(
             attempt=attempt,
             quiz=quiz,
             module=module,
+            language_note=not_translated_note(attempt.module_slug),
             questions=quizzes.drawn_questions(attempt, quiz),
             form=SubmitAttemptForm(),
             error=error,
@@ -142,7 +146,8 @@ def result(attempt_id: int) -> ResponseReturnValue:
         abort(404)
     if not attempt.is_submitted:
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
-    quiz, module = course.quiz(attempt.module_slug), course.module(attempt.module_slug)
+    shown = shown_course()
+    quiz, module = shown.quiz(attempt.module_slug), shown.module(attempt.module_slug)
     if quiz is None or module is None:
         abort(404)
     # One standing for both the cool-down and what the pass leads to.
@@ -154,9 +159,11 @@ def result(attempt_id: int) -> ResponseReturnValue:
         attempt=attempt,
         quiz=quiz,
         module=module,
-        reviewed=quizzes.review(attempt, course) if attempt.kind == "quiz" else [],
+        language_note=not_translated_note(attempt.module_slug),
+        # Graded already; the review only pairs the stored answers with texts to show.
+        reviewed=quizzes.review(attempt, shown) if attempt.kind == "quiz" else [],
         cooldown_until=state.cooldown_until,
         finish=after.finish if after else None,
-        next_module=after.next_module if after else None,
+        next_module=shown.module(after.next_module.slug) if after and after.next_module else None,
         coordinator_html=program.coordinator_html(program_profile()) if after else None,
     )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.content.model import MENTOR_TYPES
+from app.content.translations import LANGUAGES
 from app.models import ROLES, AccountToken, User, new_session_token, utcnow
 from app.services import audit, outbox, passwords
 from app.services.errors import DomainError
@@ -379,6 +380,18 @@ def end_all_sessions(session: Session, user_id: int) -> User:
     if user is None:
         raise DomainError("No such account.")
     user.session_token = new_session_token()
+    session.commit()
+    return user
+
+
+def set_language(session: Session, user_id: int, language: str) -> User:
+    """Remember the language the account reads the site in (one of LANGUAGES)."""
+    if language not in LANGUAGES:
+        raise DomainError("That language is not offered.", field="language")
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("No such account.")
+    user.language = language
     session.commit()
     return user
 

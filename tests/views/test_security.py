@@ -50,6 +50,8 @@ PUBLIC_ENDPOINTS = {
     "certificates.issuer_profile",
     "certificates.status_list",
     "certificates.verify_credential",
+    # The language switch: a cookie for visitors, the account's choice once signed in.
+    "language.choose",
 }
 
 
