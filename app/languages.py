@@ -101,6 +101,11 @@ def not_offered(slug: str) -> bool:
     )
 
 
+def english_only() -> list[str]:
+    """The modules on the path this request's reader gets in English, in course order."""
+    return [entry.slug for entry in current_course().path if not_offered(entry.slug)]
+
+
 def not_translated_note(slug: str) -> str | None:
     """The note for a reader whose language `slug` is not offered in, or None."""
     return note("section") if not_offered(slug) else None

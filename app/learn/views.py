@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.languages import not_offered, not_translated_note, note, shown_course
+from app.languages import english_only, not_translated_note, note, shown_course
 from app.learn.forms import (
     JournalForm,
     MarkReadForm,
@@ -31,7 +31,7 @@ def dashboard() -> ResponseReturnValue:
     course = current_course()
     # Rules read the English course; titles and section names come in the reader's language.
     shown = shown_course()
-    english = [entry.slug for entry in course.path if not_offered(entry.slug)]
+    english = english_only()
     return render_template(
         "learn/dashboard.html",
         standing=standing.for_mentor(db.session, current_user, course),
@@ -172,9 +172,11 @@ def journal() -> ResponseReturnValue:
     """My journal: every module's reflection prompts with my private notes."""
     return render_template(
         "learn/journal.html",
+        # Prompts and titles in the reader's language where the module is offered in it.
         pages=private_notes.journal(
-            db.session, current_user.id, current_course(), current_user.mentor_type
+            db.session, current_user.id, shown_course(), current_user.mentor_type
         ),
+        english_only=english_only(),
     )
 
 

@@ -288,3 +288,16 @@ def test_the_certificate_look_up_still_sets_no_cookie(client) -> None:
     html = client.get("/verify", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert 'href="/language?next=/verify"' in html
     assert "csrf_token" not in html
+
+
+def test_my_journal_gives_prompts_in_the_chosen_language(client) -> None:
+    mentor = make_user()
+    sign_in(client, mentor)
+    choose(client, "es")
+    html = client.get("/journal").get_data(as_text=True)
+    assert "¿Qué te enseñó alfa?" in html and "What did alpha teach you?" not in html
+
+
+def test_the_landing_page_lists_modules_in_the_browser_language(client) -> None:
+    html = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Módulo alfa" in html and "Beta module" in html
