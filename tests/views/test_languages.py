@@ -176,7 +176,7 @@ def test_a_stale_translation_is_english_with_the_note(
     app_config, tmp_path: Path, database_url: str
 ) -> None:
     from app import create_app
-    from tests.conftest import FreshGlobalsClient, config_for
+    from tests.conftest import FreshGlobalsClient, config_for, empty_tables
 
     course = tmp_path / "course"
     shutil.copytree(TRANSLATED_COURSE, course)
@@ -192,13 +192,17 @@ def test_a_stale_translation_is_english_with_the_note(
     stale.test_client_class = FreshGlobalsClient
     client = stale.test_client()
     with stale.app_context():
-        mentor = make_user()
-        sign_in(client, mentor)
-        choose(client, "es")
-        html = client.get("/modules/alpha").get_data(as_text=True)
-        assert "Alpha module" in html and "A new English paragraph." in html
-        assert NOTE in html and "Módulo alfa" not in html
-        db.session.remove()
+        try:
+            mentor = make_user()
+            sign_in(client, mentor)
+            choose(client, "es")
+            html = client.get("/modules/alpha").get_data(as_text=True)
+            assert "Alpha module" in html and "A new English paragraph." in html
+            assert NOTE in html and "Módulo alfa" not in html
+        finally:
+            empty_tables()
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_my_training_names_modules_in_the_chosen_language(client) -> None:
