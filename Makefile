@@ -7,7 +7,9 @@ PYTEST_ARGS ?=
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test test-fast lint scan format install browser-deps bench bench-scale bench-deps clean
+.PHONY: run test test-fast lint scan format install browser-deps bench bench-scale bench-deps clean \
+	translations-extract translations-update translations-compile
+TRANSLATIONS := app/translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +17,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -82,6 +86,19 @@ bench-deps:
 scan: $(VENV)/.installed-test
 	$(BIN)/bandit --quiet --recursive app --severity-level medium
 	$(BIN)/python tools/audit_dependencies.py
+
+## translations-extract: collect the interface's marked strings into app/translations/messages.pot
+translations-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-wrap --sort-by-file \
+	  --project "Mentor Ready" -o $(TRANSLATIONS)/messages.pot .
+
+## translations-update: merge the extracted strings into each language's messages.po (then translate them)
+translations-update: translations-extract
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+## translations-compile: the .mo files the app reads (also made at install and when the app starts)
+translations-compile: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

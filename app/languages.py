@@ -8,10 +8,17 @@ offered in it (`content.translations`); everything else is decided on the Englis
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, g, has_request_context, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from app.content import Course
@@ -23,28 +30,41 @@ from app.web import current_course
 LANGUAGE_COOKIE = "lang"
 COOKIE_LIFETIME = timedelta(days=365)
 
-# What a reader is told, in their language, where module or quiz texts are still English. Kept
-# here, one sentence per language, until the interface has gettext catalogs: the interface step
-# turns each into one message whose msgid is the English given first.
-NOTES: dict[str, tuple[str, dict[str, str]]] = {
-    "section": (
-        "This section is not available in your language yet, so it is shown in English.",
-        {"es": "Esta sección todavía no está disponible en español; por ahora la ves en inglés."},
-    ),
-    "some_modules": (
-        "Some modules are not available in your language yet; they are shown in English.",
-        {
-            "es": "Algunos módulos todavía no están disponibles en español; por ahora los ves "
-            "en inglés."
-        },
-    ),
-}
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
 
 def note(name: str) -> str:
-    """The note `name` in this request's language (its English where none is written yet)."""
-    english, translated = NOTES[name]
-    return translated.get(current_language(), english)
+    """A note for a reader whose chosen language some module or quiz texts are not yet in."""
+    if name == "section":
+        return gettext(
+            "This section is not available in your language yet, so it is shown in English."
+        )
+    return gettext(
+        "Some modules are not available in your language yet; they are shown in English."
+    )
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[str]:
+    """Compile each language's messages.po into the messages.mo Flask-Babel reads, where the .mo
+    is missing or older; fuzzy entries are left out. Returns what could not be written.
+
+    `make install` compiles them too; this keeps a fresh checkout or an edited catalog working.
+    """
+    problems = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        try:
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file)
+            # Written beside and renamed, so several workers starting at once never read half.
+            with tempfile.NamedTemporaryFile(dir=mo_path.parent, delete=False) as temporary:
+                write_mo(temporary, catalog)
+            os.replace(temporary.name, mo_path)
+        except OSError as error:
+            problems.append(f"{mo_path}: {error.strerror or error}")
+    return problems
 
 
 def known(value: object) -> str | None:
@@ -133,7 +153,12 @@ def _vary_by_language(response: Response) -> Response:
 
 def configure_languages(app: Flask) -> None:
     """Flask-Babel with the language selector; every page knows its language."""
-    babel.init_app(app, locale_selector=current_language)
+    for problem in compile_catalogs():
+        # Without its .mo a language's interface is English; its course texts still follow.
+        logging.getLogger("mentor_ready").warning("Interface catalog not compiled: %s", problem)
+    babel.init_app(
+        app, locale_selector=current_language, default_translation_directories=str(TRANSLATIONS_DIR)
+    )
     app.after_request(_vary_by_language)
 
     @app.context_processor

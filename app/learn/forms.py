@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -12,7 +13,7 @@ from app.services.private_notes import NOTE_MAX, PLAN_FIELD_MAX, PLAN_SECTIONS
 class MarkReadForm(FlaskForm):
     """Say the module has been read to the end."""
 
-    submit = SubmitField("I have read this module")
+    submit = SubmitField(_l("I have read this module"))
 
 
 class PositionForm(FlaskForm):
@@ -24,19 +25,19 @@ class PositionForm(FlaskForm):
 class PrecheckForm(FlaskForm):
     """Take or skip the ungraded pre-check."""
 
-    start = SubmitField("Try the pre-check")
-    skip = SubmitField("Skip the pre-check")
+    start = SubmitField(_l("Try the pre-check"))
+    skip = SubmitField(_l("Skip the pre-check"))
 
 
 class JournalForm(FlaskForm):
     """Private notes under a module's reflection prompts."""
 
     text = TextAreaField(
-        "My private notes",
+        _l("My private notes"),
         validators=[Length(max=NOTE_MAX, message=f"Notes can be up to {NOTE_MAX:,} characters.")],
-        description="Only you can see these notes. Staff cannot.",
+        description=_l("Only you can see these notes. Staff cannot."),
     )
-    submit = SubmitField("Save my notes")
+    submit = SubmitField(_l("Save my notes"))
 
 
 def _plan_field(key: str) -> TextAreaField:

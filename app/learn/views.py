@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -118,7 +119,7 @@ def mark_read(slug: str) -> ResponseReturnValue:
     if MarkReadForm().validate_on_submit():
         progress.mark_read(db.session, current_user.id, course, slug)
         # Shown inside the card the page lands on, beside the quiz link.
-        flash("Marked as read.", "read")
+        flash(gettext("Marked as read."), "read")
     return redirect(url_for("learn.module", slug=slug, _anchor="next-step"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
@@ -9,10 +10,10 @@ from wtforms import SubmitField
 class StartQuizForm(FlaskForm):
     """Draw a new attempt (or continue the open one)."""
 
-    submit = SubmitField("Start the quiz")
+    submit = SubmitField(_l("Start the quiz"))
 
 
 class SubmitAttemptForm(FlaskForm):
     """Carries the CSRF token for an attempt's answers."""
 
-    submit = SubmitField("Submit my answers")
+    submit = SubmitField(_l("Submit my answers"))

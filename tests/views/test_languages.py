@@ -285,7 +285,7 @@ def test_the_quiz_of_an_untranslated_module_has_the_note(client) -> None:
     choose(client, "es")
     assert NOTE not in client.get("/modules/alpha/quiz").get_data(as_text=True)
     start = client.get("/modules/beta/quiz").get_data(as_text=True)
-    assert NOTE in start and "Quiz: Beta module" in start
+    assert NOTE in start and "Cuestionario: Beta module" in start
 
 
 def test_the_certificate_look_up_still_sets_no_cookie(client) -> None:
