@@ -55,6 +55,7 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[str]:
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
+        temporary = None
         try:
             with po_path.open("rb") as po_file:
                 catalog = read_po(po_file)
@@ -64,6 +65,8 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[str]:
             os.replace(temporary.name, mo_path)
         except OSError as error:
             problems.append(f"{mo_path}: {error.strerror or error}")
+            if temporary is not None:
+                Path(temporary.name).unlink(missing_ok=True)
     return problems
 
 
