@@ -111,3 +111,18 @@ def test_a_spanish_reader_gets_the_marked_interface_in_spanish(client) -> None:
     attempt = start_via_pages(client, "alpha")
     take = client.get(f"/attempts/{attempt.id}").get_data(as_text=True)
     assert "Pregunta 1 de 4" in take and "Enviar mis respuestas" in take
+
+
+def test_the_result_page_speaks_spanish_after_a_switch(client) -> None:
+    from tests.services.test_quizzes import answers_for
+    from tests.views.test_quiz import submit
+
+    mentor = make_user()
+    sign_in(client, mentor)
+    progress.mark_read(db.session, mentor.id, current_course(), "alpha")
+    attempt = start_via_pages(client, "alpha")
+    choose(client, "es")
+    assert submit(client, attempt, answers_for(attempt, correct=False)).status_code == 302
+    html = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "Resultado: Alpha module" in html and "Todavía no aprobado" in html
+    assert "Tus respuestas" in html and "Incorrecta." in html and "Not right." not in html
