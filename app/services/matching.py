@@ -320,34 +320,61 @@ def eligible_candidates(
 
 
 def needing_review(
-    session: Session, course: Course, now: datetime | None = None
+    session: Session, course: Course, now: datetime | None = None, limit: int | None = None
 ) -> list[tuple[Match, list[str]]]:
     """Open matches with a mentor who has since lost eligibility, with the reasons. Nothing changes.
 
-    Found in SQL over the stored standings: only the flagged matches are loaded.
+    Found in SQL over the stored standings, newest first: only the flagged matches are loaded,
+    and only the first `limit` of them when given (`count_needing_review` says how many in all).
     """
     now = now or utcnow()
     standing_store.refresh_due(session, course, now)
-    flagged_rows = session.execute(
-        sa.select(MatchMentor.match_id, MatchMentor.user_id, User.name, MentorStanding.reasons)
-        .join(Match, Match.id == MatchMentor.match_id)
-        .join(User, User.id == MatchMentor.user_id)
+    flagged_ids = (
+        sa.select(MatchMentor.match_id)
         .join(MentorStanding, MentorStanding.user_id == MatchMentor.user_id)
-        .where(Match.ended_on.is_(None), MentorStanding.eligible.is_(False))
-        .order_by(MatchMentor.match_id, MatchMentor.id)
-    ).all()
-    if not flagged_rows:
-        return []
-    problems: dict[int, list[str]] = {}
-    for match_id, _user_id, name, reasons in flagged_rows:
-        texts = " ".join(text for _code, text in reasons or ())
-        problems.setdefault(match_id, []).append(f"{name}: {texts}")
-    matches = session.scalars(
+        .where(MentorStanding.eligible.is_(False))
+    )
+    query = (
         sa.select(Match)
-        .where(Match.id.in_(problems))
+        .where(Match.ended_on.is_(None), Match.id.in_(flagged_ids))
         .options(
             selectinload(Match.mentors).selectinload(MatchMentor.user), selectinload(Match.youth)
         )
         .order_by(Match.started_on.desc(), Match.id.desc())
     )
+    if limit is not None:
+        query = query.limit(limit)
+    matches = list(session.scalars(query))
+    if not matches:
+        return []
+    problems: dict[int, list[str]] = {}
+    for match_id, name, reasons in session.execute(
+        sa.select(MatchMentor.match_id, User.name, MentorStanding.reasons)
+        .join(User, User.id == MatchMentor.user_id)
+        .join(MentorStanding, MentorStanding.user_id == MatchMentor.user_id)
+        .where(
+            MatchMentor.match_id.in_([match.id for match in matches]),
+            MentorStanding.eligible.is_(False),
+        )
+        .order_by(MatchMentor.match_id, MatchMentor.id)
+    ):
+        texts = " ".join(text for _code, text in reasons or ())
+        problems.setdefault(match_id, []).append(f"{name}: {texts}")
     return [(match, problems[match.id]) for match in matches]
+
+
+def count_needing_review(session: Session) -> int:
+    """How many open matches have a mentor who has since lost eligibility (after a refresh)."""
+    flagged_ids = (
+        sa.select(MatchMentor.match_id)
+        .join(MentorStanding, MentorStanding.user_id == MatchMentor.user_id)
+        .where(MentorStanding.eligible.is_(False))
+    )
+    return (
+        session.scalar(
+            sa.select(sa.func.count(Match.id)).where(
+                Match.ended_on.is_(None), Match.id.in_(flagged_ids)
+            )
+        )
+        or 0
+    )

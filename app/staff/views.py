@@ -121,7 +121,8 @@ def dashboard() -> ResponseReturnValue:
         now=now,
         funnel=funnel,
         attention=attention,
-        review=matching.needing_review(db.session, course, now),
+        review=matching.needing_review(db.session, course, now, limit=roster.DASHBOARD_LIST),
+        review_total=matching.count_needing_review(db.session),
         setup_steps=program.setup_steps(program_profile()),
         name_requests=reissue.all_pending(db.session),
     )
