@@ -156,8 +156,22 @@ def _configure_database(app: Flask) -> None:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _course_of_app(_session: Any) -> Any:
+    """The course rules a stored standing is evaluated under: the running app's (None outside one)."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return None
+    from app.web import current_course
+
+    return current_course()
+
+
 def _configure_extensions(app: Flask) -> None:
     db.init_app(app)
+    from app.services import standing_store
+
+    standing_store.track(_course_of_app)
     from app.models import render_migration_item
 
     migrate.init_app(

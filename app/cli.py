@@ -1,5 +1,5 @@
 """Command-line tools: `flask content check`, `flask users create`, `flask outbox send`,
-`flask notices send` and `flask credentials init-key`."""
+`flask notices send`, `flask standing refresh` and `flask credentials init-key`."""
 
 from __future__ import annotations
 
@@ -262,6 +262,44 @@ def notices_send(today: datetime | None) -> None:
         click.echo(f"Queued {report.total} notice{'s' if report.total != 1 else ''}: {kinds}.")
 
 
+@click.group("standing")
+def standing_cli() -> None:
+    """Each mentor's standing as kept in the database for the staff lists."""
+
+
+@standing_cli.command("refresh")
+@click.option(
+    "--all", "everyone", is_flag=True, help="Evaluate every mentor again, not only those due."
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Evaluate as if it were noon UTC on this day (YYYY-MM-DD).",
+)
+@with_appcontext
+def standing_refresh(everyone: bool, today: datetime | None) -> None:
+    """Evaluate again every stored standing whose moment has come (a certificate ending, a
+    cool-down or grace period over) or whose course rules changed; safe to run often, on several
+    hosts at once (each row is evaluated once)."""
+    from app.extensions import db
+    from app.models import utcnow
+    from app.services import standing_store
+    from app.web import current_course
+
+    now = datetime.combine(today.date(), time(12), UTC) if today else utcnow()
+    course = current_course()
+    if everyone:
+        count = standing_store.refresh_all(db.session, course, now)
+    else:
+        added = standing_store.ensure_rows(db.session, course, now)
+        count = standing_store.refresh_due(db.session, course, now)
+        if added:
+            click.echo(f"Added {added} missing row{'s' if added != 1 else ''}.")
+    # Quiet when there was nothing to do, so a timer's log stays short.
+    if count:
+        click.echo(f"Refreshed {count} standing{'s' if count != 1 else ''}.")
+
+
 @click.group("credentials")
 def credentials_cli() -> None:
     """Open Badges credentials."""
@@ -294,3 +332,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(notices_cli)
     app.cli.add_command(credentials_cli)
+    app.cli.add_command(standing_cli)

@@ -66,6 +66,20 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint(
             f"mentor_type IS NULL OR {_in('mentor_type', MENTOR_TYPE_KEYS)}", name="mentor_type"
         ),
+        # The roster's search by any part of a name or address: trigram indexes on PostgreSQL
+        # (pg_trgm); SQLite keeps them as plain indexes, which its prefix search uses.
+        sa.Index(
+            "ix_user_account_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+        sa.Index(
+            "ix_user_account_email_trgm",
+            "email",
+            postgresql_using="gin",
+            postgresql_ops={"email": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -706,3 +720,42 @@ class CertificateRefresher(db.Model):
     module_slug: Mapped[str] = mapped_column(sa.String(100))
     version: Mapped[int] = mapped_column(sa.Integer)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Standing kept in the database: each mentor's standing, cached for the staff lists ---
+
+
+class MentorStanding(db.Model):
+    """One mentor's standing as `standing.evaluate` last gave it; a cache, never a source of truth.
+
+    Written in the same transaction as every fact that changes it (`standing_store`), and again
+    once `changes_at` passes (the next moment the standing changes by itself: a certificate
+    starting or ending, renewal opening, a cool-down or a refresher grace period ending). The
+    roster, dashboard, matching lists and exports filter, count and sort over it in SQL.
+    """
+
+    __tablename__ = "mentor_standing"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The course rules it was evaluated under: a row of other rules is re-evaluated.
+    fingerprint: Mapped[str] = mapped_column(sa.String(16), index=True)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    changes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    passed_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    required_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    percent: Mapped[int] = mapped_column(sa.Integer, default=0, index=True)
+    certificate_status: Mapped[str | None] = mapped_column(sa.String(10), index=True)
+    certificate_label: Mapped[str | None] = mapped_column(sa.String(120))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    certified_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    eligible: Mapped[bool] = mapped_column(sa.Boolean, default=False, index=True)
+    # [[code, staff text], …] in the order the standing gives them.
+    reasons: Mapped[list[list[str]]] = mapped_column(sa.JSON, default=list)
+    screening_pending: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    in_person_hours: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    open_matches: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_activity: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    refresher_due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    refresher_overdue: Mapped[bool] = mapped_column(sa.Boolean, default=False)

@@ -156,6 +156,8 @@ class Chain:
     certificates: tuple[Certificate, ...]
     record: HolderRecord
     statuses: dict[int, str]
+    # Every recorded action, including any dated after the moment the statuses are for.
+    actions: tuple[CertificateAction, ...] = ()
 
     def status_of(self, certificate: Certificate) -> str:
         """The status of one certificate of this chain."""
@@ -167,8 +169,9 @@ def chain(
 ) -> Chain:
     """Statuses of a holder's certificates, from all their recorded actions."""
     ordered = tuple(sorted(certificates, key=lambda c: c.period))
+    actions = tuple(actions)
     record = holder_record(actions, now)
-    return Chain(ordered, record, {c.id: status(c, record, now) for c in ordered})
+    return Chain(ordered, record, {c.id: status(c, record, now) for c in ordered}, actions)
 
 
 def load_chains(
@@ -204,6 +207,10 @@ def renewal_opens(certificate: Certificate) -> datetime:
     return certificate.valid_until - RENEWAL_WINDOW
 
 
+# Where a session lists the mentors whose stored standing its commit must evaluate again.
+STANDING_DIRTY = "mentor_ready.standing_dirty"
+
+
 def lock_holder(session: Session, user_id: int) -> None:
     """Serialise every change to one mentor's standing until the transaction ends.
 
@@ -212,6 +219,8 @@ def lock_holder(session: Session, user_id: int) -> None:
     a submission, two staff suspending at once: the second waits, then sees what the first
     committed (READ COMMITTED re-reads after the lock), so nothing is issued twice or never.
     """
+    # The mentor's stored standing is evaluated again before this transaction commits.
+    session.info.setdefault(STANDING_DIRTY, set()).add(user_id)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
     else:

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from app.content.model import Course
-from app.models import MATCH_MODELS, Match, MatchMentor, MatchYouth, User, utcnow
-from app.services import audit, certificates, standing
+from app.models import MATCH_MODELS, Match, MatchMentor, MatchYouth, MentorStanding, User, utcnow
+from app.services import audit, certificates, standing, standing_store
 from app.services.errors import DomainError, NotFound
 from app.services.text import has_invisible
 
@@ -299,29 +299,82 @@ def list_matches(
 def eligible_candidates(
     session: Session, course: Course, now: datetime | None = None
 ) -> list[tuple[User, bool]]:
-    """Active mentors who are eligible now, by name, each with whether they are already matched."""
-    query = sa.select(User).where(User.role == "mentor", User.deactivated_at.is_(None))
-    users = list(session.scalars(query.order_by(User.name, User.id)))
-    standings = standing.for_mentors(
-        session, users, course, now, ids=query.with_only_columns(User.id).scalar_subquery()
+    """Active mentors who are eligible now, by name, each with whether they are already matched.
+
+    Read from the stored standings (brought up to date first), in one query. Creating a match
+    judges each chosen mentor afresh under their lock; this list only offers the choices.
+    """
+    now = now or utcnow()
+    standing_store.refresh_due(session, course, now)
+    query = (
+        sa.select(User, MentorStanding.open_matches)
+        .join(MentorStanding, MentorStanding.user_id == User.id)
+        .where(
+            User.role == "mentor",
+            User.deactivated_at.is_(None),
+            MentorStanding.eligible.is_(True),
+        )
+        .order_by(User.name, User.id)
     )
-    return [(user, standings[user.id].matched) for user in users if standings[user.id].eligible]
+    return [(user, open_matches > 0) for user, open_matches in session.execute(query)]
 
 
 def needing_review(
-    session: Session, course: Course, now: datetime | None = None
+    session: Session, course: Course, now: datetime | None = None, limit: int | None = None
 ) -> list[tuple[Match, list[str]]]:
-    """Open matches with a mentor who has since lost eligibility, with the reasons. Nothing changes."""
-    matches = list_matches(session, open_only=True)
-    mentors = {link.user.id: link.user for match in matches for link in match.mentors}
-    verdicts = standing.for_mentors(session, list(mentors.values()), course, now)
-    flagged = []
-    for match in matches:
-        problems = [
-            f"{link.user.name}: " + " ".join(r.staff_text for r in verdicts[link.user_id].reasons)
-            for link in match.mentors
-            if not verdicts[link.user_id].eligible
-        ]
-        if problems:
-            flagged.append((match, problems))
-    return flagged
+    """Open matches with a mentor who has since lost eligibility, with the reasons. Nothing changes.
+
+    Found in SQL over the stored standings, newest first: only the flagged matches are loaded,
+    and only the first `limit` of them when given (`count_needing_review` says how many in all).
+    """
+    now = now or utcnow()
+    standing_store.refresh_due(session, course, now)
+    flagged_ids = (
+        sa.select(MatchMentor.match_id)
+        .join(MentorStanding, MentorStanding.user_id == MatchMentor.user_id)
+        .where(MentorStanding.eligible.is_(False))
+    )
+    query = (
+        sa.select(Match)
+        .where(Match.ended_on.is_(None), Match.id.in_(flagged_ids))
+        .options(
+            selectinload(Match.mentors).selectinload(MatchMentor.user), selectinload(Match.youth)
+        )
+        .order_by(Match.started_on.desc(), Match.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    matches = list(session.scalars(query))
+    if not matches:
+        return []
+    problems: dict[int, list[str]] = {}
+    for match_id, name, reasons in session.execute(
+        sa.select(MatchMentor.match_id, User.name, MentorStanding.reasons)
+        .join(User, User.id == MatchMentor.user_id)
+        .join(MentorStanding, MentorStanding.user_id == MatchMentor.user_id)
+        .where(
+            MatchMentor.match_id.in_([match.id for match in matches]),
+            MentorStanding.eligible.is_(False),
+        )
+        .order_by(MatchMentor.match_id, MatchMentor.id)
+    ):
+        texts = " ".join(text for _code, text in reasons or ())
+        problems.setdefault(match_id, []).append(f"{name}: {texts}")
+    return [(match, problems[match.id]) for match in matches]
+
+
+def count_needing_review(session: Session) -> int:
+    """How many open matches have a mentor who has since lost eligibility (after a refresh)."""
+    flagged_ids = (
+        sa.select(MatchMentor.match_id)
+        .join(MentorStanding, MentorStanding.user_id == MatchMentor.user_id)
+        .where(MentorStanding.eligible.is_(False))
+    )
+    return (
+        session.scalar(
+            sa.select(sa.func.count(Match.id)).where(
+                Match.ended_on.is_(None), Match.id.in_(flagged_ids)
+            )
+        )
+        or 0
+    )

@@ -1,18 +1,19 @@
-"""The staff roster and dashboard: every mentor's standing, in a fixed number of queries."""
+"""The staff roster and dashboard: filtered, counted, sorted and paged in SQL over stored standings."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.content.model import MENTOR_TYPES, Course
-from app.models import User, utcnow
+from app.models import MentorStanding, User, utcnow
 from app.services import certificates as certs
-from app.services import standing
+from app.services import standing_store
 
 PER_PAGE = 50
 SEARCH_MAX = 200
@@ -183,10 +184,72 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _mentor_query(filters: RosterFilters) -> sa.Select:
-    query = sa.select(User).where(User.role == "mentor")
+# What a roster row is read from: the account, and its stored standing (`standing_store`).
+_ROW_COLUMNS = (
+    User.id,
+    User.name,
+    User.email,
+    User.mentor_type,
+    User.created_at,
+    User.deactivated_at,
+    MentorStanding.passed_count,
+    MentorStanding.required_count,
+    MentorStanding.percent,
+    MentorStanding.certificate_status,
+    MentorStanding.certificate_label,
+    MentorStanding.expires_at,
+    MentorStanding.certified_since,
+    MentorStanding.eligible,
+    MentorStanding.reasons,
+    MentorStanding.screening_pending,
+    MentorStanding.in_person_hours,
+    MentorStanding.open_matches,
+    MentorStanding.last_activity,
+    MentorStanding.refresher_due_on,
+    MentorStanding.refresher_overdue,
+)
+_VALID = MentorStanding.certificate_status == certs.VALID
+_ACTIVE = User.deactivated_at.is_(None)
+
+
+def stage_condition(stage: str, now: datetime) -> sa.ColumnElement[bool]:
+    """Whether an active mentor belongs to a dashboard stage or attention list, in SQL."""
+    if stage == "in_training":
+        started = sa.or_(MentorStanding.last_activity.is_not(None), MentorStanding.passed_count > 0)
+        condition = sa.and_(sa.not_(sa.func.coalesce(_VALID, False)), started)
+    elif stage == "ready":
+        condition = sa.and_(MentorStanding.eligible.is_(True), MentorStanding.open_matches == 0)
+    elif stage == "expiring":
+        condition = sa.and_(_VALID, MentorStanding.expires_at <= now + EXPIRING_WITHIN)
+    elif stage == "screening":
+        condition = sa.and_(_VALID, MentorStanding.screening_pending.is_(True))
+    elif stage == "refresher":
+        condition = MentorStanding.refresher_due_on.is_not(None)
+    elif stage == "stalled":
+        complete = sa.and_(
+            MentorStanding.required_count > 0,
+            MentorStanding.passed_count == MentorStanding.required_count,
+        )
+        quiet_since = sa.func.coalesce(MentorStanding.last_activity, User.created_at)
+        condition = sa.and_(
+            sa.not_(sa.func.coalesce(complete, False)), quiet_since < now - STALLED_AFTER
+        )
+    else:
+        raise ValueError(stage)
+    return sa.and_(_ACTIVE, condition)
+
+
+def _rows_query(filters: RosterFilters, now: datetime) -> sa.Select:
+    """Every mentor matching `filters`, as one SQL query over accounts and stored standings."""
+    query = (
+        sa.select(*_ROW_COLUMNS)
+        .select_from(User)
+        .outerjoin(MentorStanding, MentorStanding.user_id == User.id)
+        .where(User.role == "mentor")
+    )
     if filters.q:
         pattern = _like_pattern(filters.q)
+        # Any part of a name or address; PostgreSQL answers from its trigram indexes.
         query = query.where(
             sa.or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
         )
@@ -194,7 +257,75 @@ def _mentor_query(filters: RosterFilters) -> sa.Select:
         query = query.where(User.mentor_type == filters.mentor_type)
     if filters.ids:
         query = query.where(User.id.in_(filters.ids))
+    if filters.stage:
+        query = query.where(stage_condition(filters.stage, now))
+    if filters.certificate:
+        query = query.where(
+            MentorStanding.certificate_status.is_(None)
+            if filters.certificate == "none"
+            else MentorStanding.certificate_status == filters.certificate
+        )
+    if filters.eligible:
+        eligible = sa.func.coalesce(MentorStanding.eligible, False)
+        query = query.where(eligible.is_(filters.eligible == "yes"))
+    if filters.matched:
+        matched = sa.func.coalesce(MentorStanding.open_matches, 0) > 0
+        query = query.where(matched if filters.matched == "yes" else sa.not_(matched))
     return query
+
+
+def _order(query: sa.Select, sort: str, descending: bool) -> sa.Select:
+    """The roster's sorts; descending reverses every part, as a reversed list would."""
+    name = sa.func.lower(User.name)
+    keys: dict[str, list[Any]] = {
+        "name": [name, User.id],
+        "registered": [User.created_at, User.id],
+        "progress": [sa.func.coalesce(MentorStanding.percent, 0), name],
+        "expiry": [MentorStanding.expires_at, name],
+        "waiting": [MentorStanding.certified_since, name],
+    }
+    columns = keys[sort]
+    ordered = []
+    for index, column in enumerate(columns):
+        clause = column.desc() if descending else column.asc()
+        if index == 0 and sort in ("expiry", "waiting"):
+            # No date sorts as the far future: last going up, first going down.
+            clause = clause.nulls_first() if descending else clause.nulls_last()
+        ordered.append(clause)
+    tie = User.id.desc() if descending else User.id.asc()
+    return query.order_by(*ordered, tie)
+
+
+def _row(values: Any) -> RosterRow:
+    """A roster row from one result row (a mentor without a stored standing shows as new)."""
+    return RosterRow(
+        user_id=values.id,
+        name=values.name,
+        email=values.email,
+        mentor_type=values.mentor_type,
+        registered_at=values.created_at,
+        active=values.deactivated_at is None,
+        passed=values.passed_count or 0,
+        required=values.required_count or 0,
+        percent=values.percent or 0,
+        certificate_status=values.certificate_status,
+        expires_at=values.expires_at,
+        eligible=bool(values.eligible),
+        reasons=tuple(text for _code, text in values.reasons or ()),
+        screening_pending=bool(values.screening_pending),
+        in_person_hours=float(values.in_person_hours or 0.0),
+        matched=bool(values.open_matches),
+        last_activity=values.last_activity,
+        certified_since=values.certified_since,
+        certificate_label=values.certificate_label,
+        refresher_due_on=values.refresher_due_on,
+        refresher_overdue=bool(values.refresher_overdue),
+    )
+
+
+def _fresh(session: Session, course: Course, now: datetime) -> None:
+    """Bring stored standings up to date before reading them (usually nothing to do)."""
+    standing_store.refresh_due(session, course, now)
 
 
 def roster_rows(
@@ -203,96 +334,38 @@ def roster_rows(
     filters: RosterFilters | None = None,
     now: datetime | None = None,
 ) -> list[RosterRow]:
-    """Every mentor matching `filters`, sorted; the same queries for 10 or 10,000 mentors."""
+    """Every mentor matching `filters`, sorted (for short lists: chosen mentors, a form's choices)."""
     filters = filters or RosterFilters()
     now = now or utcnow()
-    mentor_query = _mentor_query(filters)
-    users = list(session.scalars(mentor_query.order_by(User.name, User.id)))
-    ids = mentor_query.with_only_columns(User.id).scalar_subquery()
-    standings = standing.for_mentors(session, users, course, now, ids=ids)
-    rows = [row_from_standing(standings[user.id]) for user in users]
-    return _sorted(_filtered(rows, filters, now), filters)
+    _fresh(session, course, now)
+    query = _order(_rows_query(filters, now), filters.sort, filters.descending)
+    return [_row(values) for values in session.execute(query)]
 
 
-def row_from_standing(mentor: standing.Standing) -> RosterRow:
-    """A roster row: the mentor's standing, flattened for tables and exports."""
-    user = mentor.user
-    return RosterRow(
-        user_id=user.id,
-        name=user.name,
-        email=user.email,
-        mentor_type=user.mentor_type,
-        registered_at=user.created_at,
-        active=user.is_active,
-        passed=mentor.passed_count,
-        required=mentor.required_count,
-        percent=mentor.percent,
-        certificate_status=mentor.certificate_status,
-        expires_at=mentor.certificate.valid_until if mentor.certificate else None,
-        eligible=mentor.eligible,
-        reasons=tuple(reason.staff_text for reason in mentor.reasons),
-        screening_pending=mentor.screening_pending,
-        in_person_hours=mentor.in_person_hours,
-        matched=mentor.matched,
-        last_activity=mentor.last_activity,
-        certified_since=mentor.counting.valid_from if mentor.counting else None,
-        certificate_label=mentor.certificate_label,
-        refresher_due_on=min((item.due_on for item in mentor.refreshers), default=None),
-        refresher_overdue=mentor.refresher_overdue,
+def stream_rows(
+    session: Session, course: Course, filters: RosterFilters, now: datetime | None = None
+) -> tuple[int, Iterator[RosterRow]]:
+    """How many mentors match, and an iterator over them fetched in batches (for exports).
+
+    The rows come from a server-side cursor on PostgreSQL, so memory stays flat whatever the
+    program's size and the first row is ready at once.
+    """
+    now = now or utcnow()
+    _fresh(session, course, now)
+    query = _rows_query(filters, now)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    ordered = _order(query, filters.sort, filters.descending).execution_options(
+        yield_per=BATCH_ROWS
     )
 
+    def rows() -> Iterator[RosterRow]:
+        for values in session.execute(ordered):
+            yield _row(values)
 
-def in_stage(row: RosterRow, stage: str, now: datetime) -> bool:
-    """Whether an active mentor's row belongs to a dashboard stage or attention list."""
-    if not row.active:
-        return False
-    valid = row.certificate_status == certs.VALID
-    if stage == "in_training":
-        return not valid and (row.last_activity is not None or row.passed > 0)
-    if stage == "ready":
-        return row.eligible and not row.matched
-    if stage == "expiring":
-        return valid and row.expires_at is not None and row.expires_at - now <= EXPIRING_WITHIN
-    if stage == "screening":
-        return valid and row.screening_pending
-    if stage == "refresher":
-        return row.refresher_due_on is not None
-    if stage == "stalled":
-        complete = row.required and row.passed == row.required
-        return not complete and now - (row.last_activity or row.registered_at) > STALLED_AFTER
-    raise ValueError(stage)
+    return total, rows()
 
 
-def _filtered(rows: list[RosterRow], filters: RosterFilters, now: datetime) -> list[RosterRow]:
-    if filters.stage:
-        rows = [row for row in rows if in_stage(row, filters.stage, now)]
-    if filters.certificate:
-        wanted = None if filters.certificate == "none" else filters.certificate
-        rows = [row for row in rows if row.certificate_status == wanted]
-    if filters.eligible:
-        rows = [row for row in rows if row.eligible == (filters.eligible == "yes")]
-    if filters.matched:
-        rows = [row for row in rows if row.matched == (filters.matched == "yes")]
-    return rows
-
-
-def _sorted(rows: list[RosterRow], filters: RosterFilters) -> list[RosterRow]:
-    far = datetime.max.replace(tzinfo=None)
-    keys = {
-        "name": lambda row: (row.name.casefold(), row.user_id),
-        "registered": lambda row: (row.registered_at, row.user_id),
-        "progress": lambda row: (row.percent, row.name.casefold()),
-        "expiry": lambda row: (
-            row.expires_at.replace(tzinfo=None) if row.expires_at else far,
-            row.name.casefold(),
-        ),
-        # Longest waiting first: the earliest start of the certificate that counts.
-        "waiting": lambda row: (
-            row.certified_since.replace(tzinfo=None) if row.certified_since else far,
-            row.name.casefold(),
-        ),
-    }
-    return sorted(rows, key=keys[filters.sort], reverse=filters.descending)
+BATCH_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -313,11 +386,21 @@ def roster_page(
     now: datetime | None = None,
     per_page: int = PER_PAGE,
 ) -> RosterPage:
-    """Page `page` (from 1) of the filtered roster; a page past the end is simply empty."""
-    rows = roster_rows(session, course, filters, now)
-    pages = max(1, -(-len(rows) // per_page))
+    """Page `page` (from 1) of the filtered roster; a page past the end is simply empty.
+
+    Filtered, counted, sorted and cut in SQL: the same two queries for 100 or 100,000 mentors.
+    """
+    now = now or utcnow()
+    _fresh(session, course, now)
+    query = _rows_query(filters, now)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // per_page))
     start = (page - 1) * per_page
-    return RosterPage(rows=rows[start : start + per_page], total=len(rows), page=page, pages=pages)
+    rows: list[RosterRow] = []
+    if start < total:  # past the end, no query at all (a page of 10^9 costs nothing)
+        ordered = _order(query, filters.sort, filters.descending)
+        rows = [_row(values) for values in session.execute(ordered.offset(start).limit(per_page))]
+    return RosterPage(rows=rows, total=total, page=page, pages=pages)
 
 
 @dataclass(frozen=True)
@@ -331,45 +414,99 @@ class Funnel:
     matched: int
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The first few mentors of a list, and how many it holds in all ("and N more")."""
+
+    rows: list[RosterRow]
+    total: int
+
+
 @dataclass
 class Attention:
-    """Lists of mentors who need a coordinator's attention."""
+    """Lists of mentors who need a coordinator's attention, each cut to its first few."""
 
-    expiring: list[RosterRow] = field(default_factory=list)
-    screening_pending: list[RosterRow] = field(default_factory=list)
-    stalled: list[RosterRow] = field(default_factory=list)
-    suspended: list[RosterRow] = field(default_factory=list)
-    ready: list[RosterRow] = field(default_factory=list)
-    refresher: list[RosterRow] = field(default_factory=list)
+    expiring: Listing
+    screening_pending: Listing
+    stalled: Listing
+    suspended: Listing
+    ready: Listing
+    refresher: Listing
 
 
-def dashboard(rows: list[RosterRow], now: datetime | None = None) -> tuple[Funnel, Attention]:
-    """The funnel and the needs-attention lists, from roster rows."""
+DASHBOARD_LIST = 20
+
+
+def dashboard(
+    session: Session, course: Course, now: datetime | None = None, shown: int = DASHBOARD_LIST
+) -> tuple[Funnel, Attention]:
+    """The funnel and the needs-attention lists: counts in one aggregate query, then the first
+    `shown` of each list; the same queries for 100 or 100,000 mentors."""
     now = now or utcnow()
-    active = [row for row in rows if row.active]
-    funnel = Funnel(
-        registered=len(active),
-        in_training=sum(1 for row in active if in_stage(row, "in_training", now)),
-        certified=sum(1 for row in active if row.certificate_status == certs.VALID),
-        eligible=sum(1 for row in active if row.eligible),
-        matched=sum(1 for row in active if row.matched),
+    _fresh(session, course, now)
+    suspended = sa.and_(_ACTIVE, MentorStanding.certificate_status == certs.SUSPENDED)
+    conditions = {
+        "in_training": stage_condition("in_training", now),
+        "certified": sa.and_(_ACTIVE, _VALID),
+        "eligible": sa.and_(_ACTIVE, MentorStanding.eligible.is_(True)),
+        "matched": sa.and_(_ACTIVE, MentorStanding.open_matches > 0),
+        "expiring": stage_condition("expiring", now),
+        "screening": stage_condition("screening", now),
+        "stalled": stage_condition("stalled", now),
+        "suspended": suspended,
+        "ready": stage_condition("ready", now),
+        "refresher": stage_condition("refresher", now),
+    }
+    counts_query = (
+        sa.select(
+            sa.func.count().filter(_ACTIVE),
+            *(sa.func.count().filter(condition) for condition in conditions.values()),
+        )
+        .select_from(User)
+        .outerjoin(MentorStanding, MentorStanding.user_id == User.id)
+        .where(User.role == "mentor")
     )
-    attention = Attention(
-        expiring=sorted(
-            (row for row in active if in_stage(row, "expiring", now)),
-            key=lambda row: row.expires_at or now,
-        ),
-        screening_pending=[row for row in active if in_stage(row, "screening", now)],
-        stalled=[row for row in active if in_stage(row, "stalled", now)],
-        suspended=[row for row in active if row.certificate_status == certs.SUSPENDED],
-        ready=_sorted(
-            [row for row in active if in_stage(row, "ready", now)],
-            RosterFilters(sort="waiting"),
-        ),
+    registered, *numbers = session.execute(counts_query).one()
+    counts = dict(zip(conditions, numbers, strict=True))
+    funnel = Funnel(
+        registered=registered,
+        in_training=counts["in_training"],
+        certified=counts["certified"],
+        eligible=counts["eligible"],
+        matched=counts["matched"],
+    )
+    name = sa.func.lower(User.name)
+    orders: dict[str, list[Any]] = {
+        "expiring": [MentorStanding.expires_at, name],
+        "screening": [name],
+        "stalled": [name],
+        "suspended": [name],
+        "ready": [MentorStanding.certified_since.asc().nulls_last(), name],
         # Overdue first (they no longer count), then by the day the refresher is due.
-        refresher=sorted(
-            (row for row in active if in_stage(row, "refresher", now)),
-            key=lambda row: (not row.refresher_overdue, row.refresher_due_on, row.name.casefold()),
-        ),
+        "refresher": [
+            MentorStanding.refresher_overdue.desc(),
+            MentorStanding.refresher_due_on,
+            name,
+        ],
+    }
+
+    def listing(key: str) -> Listing:
+        query = (
+            sa.select(*_ROW_COLUMNS)
+            .select_from(User)
+            .join(MentorStanding, MentorStanding.user_id == User.id)
+            .where(User.role == "mentor", conditions[key])
+            .order_by(*orders[key], User.id)
+            .limit(shown)
+        )
+        return Listing([_row(values) for values in session.execute(query)], counts[key])
+
+    attention = Attention(
+        expiring=listing("expiring"),
+        screening_pending=listing("screening"),
+        stalled=listing("stalled"),
+        suspended=listing("suspended"),
+        ready=listing("ready"),
+        refresher=listing("refresher"),
     )
     return funnel, attention

@@ -115,13 +115,14 @@ def dashboard() -> ResponseReturnValue:
     """The funnel and what needs a coordinator's attention today."""
     course = current_course()
     now = utcnow()
-    funnel, attention = roster.dashboard(roster.roster_rows(db.session, course, now=now), now)
+    funnel, attention = roster.dashboard(db.session, course, now)
     return render_template(
         "staff/dashboard.html",
         now=now,
         funnel=funnel,
         attention=attention,
-        review=matching.needing_review(db.session, course),
+        review=matching.needing_review(db.session, course, now, limit=roster.DASHBOARD_LIST),
+        review_total=matching.count_needing_review(db.session),
         setup_steps=program.setup_steps(program_profile()),
         name_requests=reissue.all_pending(db.session),
     )
@@ -161,12 +162,12 @@ def roster_csv() -> ResponseReturnValue:
     filters, problems = roster.parse_filters(request.args)
     if problems:
         abort(400)
-    rows = roster.roster_rows(db.session, current_course(), filters)
+    total, rows = roster.stream_rows(db.session, current_course(), filters)
     audit.record(
         db.session,
         "export.roster",
         actor_id=current_user.id,
-        detail={**filters.as_query(), "rows": len(rows)},
+        detail={**filters.as_query(), "rows": total},
     )
     db.session.commit()
     header = [

@@ -2,8 +2,9 @@
 
 Two gunicorn instances on two ports share the test database and the Redis on 6379 (under a key
 prefix of their own). A session started on one works on the other, a rate limit counts requests
-to both, twenty final quiz submissions split across both issue exactly one certificate, and two
-`flask outbox send` run at once send each message once.
+to both, twenty final quiz submissions split across both issue exactly one certificate, two
+`flask outbox send` run at once send each message once, and two `flask standing refresh` run at
+once evaluate each stored standing once.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Certificate, OutboxMessage
-from app.services import outbox, progress, quizzes
+from app.models import Certificate, MentorStanding, OutboxMessage, User, utcnow
+from app.services import outbox, passwords, progress, quizzes
 from app.web import current_course
 from tests.conftest import FIXTURE_COURSE, PROJECT
 from tests.factories import PASSWORD, make_user
@@ -257,3 +258,68 @@ def test_two_hosts_share_sessions_limits_certificates_and_the_outbox(
         sa.select(sa.func.count(OutboxMessage.id)).where(OutboxMessage.sent_at.is_(None))
     )
     assert unsent == 0
+
+
+def test_two_hosts_refreshing_stored_standings_at_once_evaluate_each_row_once(
+    app, database_url: str
+) -> None:
+    """`flask standing refresh` from a timer on every host: the rows due are shared out, never
+    evaluated twice, and a run after them finds nothing to do."""
+    hashed = passwords.hash_password("not used by these mentors")
+    now = utcnow()
+    count = 1_500  # three batches: both hosts get some
+    db.session.execute(
+        sa.insert(User),
+        [
+            {
+                "email": f"refresh{i}@example.org",
+                "name": f"Refresh Mentor{i:05d}",
+                "password_hash": hashed,
+                "role": "mentor",
+                "mentor_type": "community_volunteer",
+                "session_token": f"refresh-token-{i}",
+                "created_at": now,
+                "password_changed_at": now,
+            }
+            for i in range(count)
+        ],
+    )
+    db.session.commit()
+    due = db.session.scalar(sa.select(sa.func.count()).where(MentorStanding.changes_at <= utcnow()))
+    assert due >= count
+    env = {
+        **os.environ,
+        "FLASK_APP": "app",
+        "MENTOR_READY_ENV": "development",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "MODULES_DIR": str(FIXTURE_COURSE / "modules"),
+        "QUIZZES_DIR": str(FIXTURE_COURSE / "quizzes"),
+    }
+
+    def refresh_on_both() -> list[int]:
+        runs = [
+            subprocess.Popen(
+                [str(BIN / "flask"), "standing", "refresh"],
+                env=env,
+                cwd=PROJECT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]
+        counts = []
+        for run in runs:
+            out, err = run.communicate(timeout=300)
+            assert run.returncode == 0, err.decode()
+            found = re.search(r"Refreshed (\d+) standing", out.decode())
+            counts.append(int(found.group(1)) if found else 0)
+        return counts
+
+    counts = refresh_on_both()
+    assert sum(counts) == due, counts
+    assert refresh_on_both() == [0, 0]
+    db.session.expire_all()
+    assert not db.session.scalar(
+        sa.select(sa.func.count()).where(MentorStanding.changes_at <= utcnow())
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from flask import current_app
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -34,6 +35,7 @@ from app.services import (
     quizzes,
     screening,
     standing,
+    standing_store,
 )
 from app.services.errors import DomainError, NotAllowed
 from app.web import current_course
@@ -293,6 +295,8 @@ class GateMachine(RuleBasedStateMachine):
         self.course = replace(
             self.course, path=path, modules={**self.course.modules, slug: changed}
         )
+        # As a deploy would: the app runs the new course, so stored standings follow it.
+        current_app.extensions["mentor_ready.course"] = self.course
 
     @rule(days=st.sampled_from([1, 3, 20, 45, 100, 200, 330, 380]))
     def time_passes(self, days: int) -> None:
@@ -446,6 +450,33 @@ class GateMachine(RuleBasedStateMachine):
         ]
         assert (self.mentor.id in offered) == model.eligible()
 
+    @invariant()
+    def the_stored_standing_is_a_fresh_evaluation(self) -> None:
+        """The row written with the facts, while its `changes_at` has not passed, and after a
+        refresh once it has, equals `evaluate` run now."""
+        if not hasattr(self, "mentor"):
+            return
+        now = self.model.now
+        db.session.expire_all()
+        fresh = standing_store.values(
+            standing.for_mentor(db.session, self.mentor, self.course, now)
+        )
+        row = standing_store.stored(db.session, self.mentor.id)
+        assert row is not None, "every account has a stored standing"
+        # Written under the same rules and not yet due: it needs no refresh, so it must be right.
+        still_right = (
+            row.fingerprint == standing_store.fingerprint(self.course)
+            and row.evaluated_at <= now
+            and (row.changes_at is None or now < row.changes_at)
+        )
+        if still_right:
+            assert standing_store.row_values(row) == fresh, row.evaluated_at
+        standing_store.refresh_due(db.session, self.course, now)
+        row = standing_store.stored(db.session, self.mentor.id)
+        assert row.fingerprint == standing_store.fingerprint(self.course)
+        assert standing_store.row_values(row) == fresh
+        assert row.changes_at is None or row.changes_at > now
+
 
 GATE_SETTINGS = settings(
     max_examples=int(os.environ.get("GATE_MODEL_EXAMPLES", "60")),
@@ -463,8 +494,11 @@ def app_config(fixture_app_config):
 def test_the_gate_agrees_with_the_model_under_every_sequence(app) -> None:
     """Each example starts from empty tables, so examples never see each other's mentors."""
 
+    course = app.extensions["mentor_ready.course"]
+
     def fresh_machine() -> GateMachine:
         empty_tables()
+        app.extensions["mentor_ready.course"] = course
         return GateMachine()
 
     run_state_machine_as_test(fresh_machine, settings=GATE_SETTINGS)

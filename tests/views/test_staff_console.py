@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models import AuditEvent, Certificate, CertificateAction, User, utcnow
-from app.services import certificates, passwords, standing
+from app.services import certificates, passwords, standing, standing_store
 from app.web import current_course
 from tests.factories import make_user, post_form, sign_in
 from tests.services.test_certificates import certify
@@ -135,6 +135,8 @@ def test_roster_queries_do_not_grow_with_the_number_of_mentors(staff_client) -> 
     bulk_mentors(1490, start=10)
     # More than the 500 a batched eager load fetches at once, each with its actions.
     bulk_certificates(10, 1490)
+    # A bulk load leaves its rows for `flask standing refresh` (or the first reader) to evaluate.
+    standing_store.refresh_due(db.session, current_course())
     many = roster_queries(staff_client)
     many_sorted = roster_queries(staff_client, "?sort=expiry&order=desc&eligible=no")
     assert few == many and few_sorted == many_sorted, (few, many, few_sorted, many_sorted)
