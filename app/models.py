@@ -80,6 +80,8 @@ class User(UserMixin, db.Model):
             postgresql_using="gin",
             postgresql_ops={"email": "gin_trgm_ops"},
         ),
+        # The roster's order by name, walked 50 at a time instead of sorting every mentor.
+        sa.Index("ix_user_account_name_lower", sa.text("lower(name)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

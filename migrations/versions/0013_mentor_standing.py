@@ -62,6 +62,10 @@ def upgrade():
         {"now": now},
     )
 
+    # The roster's order by name: walked 50 rows at a time instead of sorting every mentor.
+    op.create_index('ix_user_account_name_lower', 'user_account', [sa.text('lower(name)')],
+                    unique=False)
+
     if op.get_bind().dialect.name == 'postgresql':
         # pg_trgm is a trusted extension: the database's owner may create it. It may live in
         # another schema than the app's tables (installed once per database), so its operator
@@ -84,6 +88,7 @@ def upgrade():
 
 def downgrade():
     # The rows are a cache of what the other tables say: nothing is lost with them.
+    op.drop_index('ix_user_account_name_lower', table_name='user_account')
     if op.get_bind().dialect.name == 'postgresql':
         op.drop_index('ix_user_account_email_trgm', table_name='user_account')
         op.drop_index('ix_user_account_name_trgm', table_name='user_account')
