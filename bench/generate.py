@@ -393,10 +393,10 @@ def run(
         from app.services import standing_store
 
         began = time.monotonic()
-        if db.engine.dialect.name == "postgresql":
-            # Fresh statistics, as autovacuum would gather them after a load this size.
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
+        # Fresh statistics, as PostgreSQL's autovacuum (or SQLite's `PRAGMA optimize`) would
+        # gather them after a load this size; without them SQLite sorts the whole roster.
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
         standing_store.ensure_rows(db.session, current_course())
         refreshed = standing_store.refresh_due(db.session, current_course())
         print(f"  {refreshed} stored standings evaluated in {time.monotonic() - began:.1f} s")
