@@ -26,6 +26,7 @@ from app.content.loader import (
     ContentProblem,
     _checked_markdown,
     _flatten_toc,
+    _placeholders_in_body,
     _Problems,
     _read_yaml,
     _text,
@@ -406,7 +407,7 @@ def _load_module_overlay(
     elif "reflection" in front:
         problems.add(front.line_of("reflection"), "the English module has no 'reflection'")
 
-    used = _body_placeholders(body, body_line, problems)
+    used = _placeholders_in_body(body, body_line, problems)
     expected = Counter(name for name, _line in english.placeholders)
     if Counter(name for name, _line in used) != expected:
         extra = Counter(name for name, _line in used) - expected
@@ -449,19 +450,6 @@ def _placeholder_list(names: Counter[str]) -> list[str]:
         f"{{{{ program.{name} }}}}" + (f" ×{count}" if count > 1 else "")
         for name, count in sorted(names.items())
     ]
-
-
-def _body_placeholders(body: str, first_line: int, problems: Any) -> list[tuple[str, int]]:
-    used = []
-    lines = body.splitlines()
-    for found in placeholders.scan(body, first_line):
-        if found.problem:
-            problems.add(found.line, found.problem)
-        elif lines[found.line - first_line].lstrip().startswith("#"):
-            problems.add(found.line, "program placeholders cannot be used in headings")
-        elif found.name:
-            used.append((found.name, found.line))
-    return used
 
 
 def _compare_headings(

@@ -122,6 +122,26 @@ class Browser:
         return response.status, urlsplit(response.getheader("Location", "")).path, text
 
 
+def on_both_hosts(command: list[str], env: dict[str, str], timeout: int) -> list[str]:
+    """Run one `flask` command as two hosts' timers would, at the same moment; their outputs."""
+    runs = [
+        subprocess.Popen(
+            [str(BIN / "flask"), *command],
+            env=env,
+            cwd=PROJECT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    outputs = []
+    for run in runs:
+        out, err = run.communicate(timeout=timeout)
+        assert run.returncode == 0, err.decode()
+        outputs.append(out.decode())
+    return outputs
+
+
 def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
@@ -237,19 +257,7 @@ def test_two_hosts_share_sessions_limits_certificates_and_the_outbox(
             "MAIL_PORT": str(sink.port),
             "MAIL_USE_TLS": "false",
         }
-        senders = [
-            subprocess.Popen(
-                [str(BIN / "flask"), "outbox", "send"],
-                env=env,
-                cwd=PROJECT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            for _ in range(2)
-        ]
-        for sender in senders:
-            _out, err = sender.communicate(timeout=60)
-            assert sender.returncode == 0, err.decode()
+        on_both_hosts(["outbox", "send"], env, timeout=60)
         received = sink.subjects()
     mine = sorted(s for s in received if s.startswith("Two hosts"))
     assert mine == sorted(subjects), (len(mine), len(subjects))
@@ -298,21 +306,9 @@ def test_two_hosts_refreshing_stored_standings_at_once_evaluate_each_row_once(
     }
 
     def refresh_on_both() -> list[int]:
-        runs = [
-            subprocess.Popen(
-                [str(BIN / "flask"), "standing", "refresh"],
-                env=env,
-                cwd=PROJECT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            for _ in range(2)
-        ]
         counts = []
-        for run in runs:
-            out, err = run.communicate(timeout=300)
-            assert run.returncode == 0, err.decode()
-            found = re.search(r"Refreshed (\d+) standing", out.decode())
+        for out in on_both_hosts(["standing", "refresh"], env, timeout=300):
+            found = re.search(r"Refreshed (\d+) standing", out)
             counts.append(int(found.group(1)) if found else 0)
         return counts
 

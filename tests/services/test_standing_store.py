@@ -21,7 +21,6 @@ from app.services import (
     certificates,
     matching,
     mentors,
-    passwords,
     progress,
     roster,
     staff_accounts,
@@ -32,6 +31,7 @@ from app.web import current_course
 from tests.factories import make_user
 from tests.services.test_certificates import certify, pass_quiz
 from tests.services.test_eligibility_matching import clear_all
+from tests.views.test_staff_console import bulk_certificates, bulk_mentors
 
 
 @pytest.fixture
@@ -150,49 +150,18 @@ def test_changed_course_rules_refresh_every_row(app) -> None:
 
 
 def test_accounts_and_facts_loaded_in_bulk_are_noticed(app) -> None:
-    hashed = passwords.hash_password("not used")
-    now = utcnow()
-    db.session.execute(
-        sa.insert(User),
-        [
-            {
-                "email": f"bulk{i}@example.org",
-                "name": f"Bulk {i}",
-                "password_hash": hashed,
-                "role": "mentor",
-                "mentor_type": "community_volunteer",
-                "session_token": f"bulk-{i}",
-                "created_at": now,
-                "password_changed_at": now,
-            }
-            for i in range(3)
-        ],
-    )
-    db.session.commit()
+    bulk_mentors(3)
     ids = db.session.scalars(sa.select(User.id).where(User.email.like("bulk%"))).all()
     assert len(ids) == 3
     for user_id in ids:
         assert standing_store.stored(db.session, user_id) is not None  # marked, not yet evaluated
-    db.session.execute(
-        sa.insert(Certificate),
-        [
-            {
-                "user_id": user_id,
-                "period": 1,
-                "code": certificates.new_code(),
-                "issued_at": now,
-                "valid_from": now,
-                "valid_until": now + timedelta(days=365),
-                "course_title": "Fixture Course",
-                "course_version": "test-1",
-                "modules": ["alpha", "beta"],
-            }
-            for user_id in ids
-        ],
-    )
-    db.session.commit()
+    bulk_certificates(0, 3)  # every other one suspended
     rows = roster.roster_rows(db.session, current_course(), roster.RosterFilters(q="bulk"))
-    assert [row.certificate_status for row in rows] == [certificates.VALID] * 3
+    assert [row.certificate_status for row in rows] == [
+        certificates.SUSPENDED,
+        certificates.VALID,
+        certificates.SUSPENDED,
+    ]
     for user_id in ids:
         assert_stored_is_fresh(db.session.get(User, user_id))
 
