@@ -484,6 +484,40 @@ def _flatten_toc(tokens: list[dict[str, Any]]) -> list[Heading]:
     return headings
 
 
+@dataclass(frozen=True)
+class FrontMatter:
+    """A Markdown file's YAML front matter (with its own text) and the body after it."""
+
+    data: LineDict
+    text: str
+    body: str
+    body_line: int  # the file line the body starts on
+
+
+def split_front_matter(text: str, problems: _Problems, what: str) -> FrontMatter | None:
+    """The front matter between the opening '---' lines, parsed, and the body; or None, with
+    the mistakes reported. `what` names the file in the first message ("a module")."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        problems.add(1, f"{what} must start with front matter between '---' lines")
+        return None
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        problems.add(1, "the front matter has no closing '---' line")
+        return None
+    front_text = "\n".join(lines[1:end])
+    try:
+        front = load_yaml(front_text, first_line=2)
+    except YamlSyntaxError as error:
+        _add_yaml_problems(error, problems)
+        return None
+    if not isinstance(front, LineDict):
+        problems.add(2, "the front matter must be a mapping of keys to values")
+        return None
+    return FrontMatter(front, front_text, "\n".join(lines[end + 1 :]), end + 2)
+
+
 def _load_module(path: Path, slug: str, sink: list[ContentProblem]) -> Module | None:
     problems = _Problems(sink, path)
     if _too_large(path, problems):
@@ -497,23 +531,10 @@ def _load_module(path: Path, slug: str, sink: list[ContentProblem]) -> Module | 
     except UnicodeDecodeError:
         problems.add(1, "file is not UTF-8 text")
         return None
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        problems.add(1, "a module must start with front matter between '---' lines")
+    matter = split_front_matter(text, problems, "a module")
+    if matter is None:
         return None
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        problems.add(1, "the front matter has no closing '---' line")
-        return None
-    try:
-        front = load_yaml("\n".join(lines[1:end]), first_line=2)
-    except YamlSyntaxError as error:
-        _add_yaml_problems(error, problems)
-        return None
-    if not isinstance(front, LineDict):
-        problems.add(2, "the front matter must be a mapping of keys to values")
-        return None
+    front = matter.data
     before = len(sink)
     _unknown_keys(front, MODULE_KEYS, "module front matter", problems)
     title = _text(front, "title", problems)
@@ -526,15 +547,15 @@ def _load_module(path: Path, slug: str, sink: list[ContentProblem]) -> Module | 
     if "objectives" in front and not objectives:
         problems.add(front.line_of("objectives"), "'objectives' must list at least one objective")
 
-    for found in placeholders.scan("\n".join(lines[1:end]), first_line=2):
+    for found in placeholders.scan(matter.text, first_line=2):
         problems.add(
             found.line,
             found.problem
             or "program placeholders are filled in the module text only, not in the front matter",
         )
-    body = "\n".join(lines[end + 1 :])
-    used = _placeholders_in_body(body, end + 2, problems)
-    rendered = render(placeholders.mark(body), first_line=end + 2)
+    body = matter.body
+    used = _placeholders_in_body(body, matter.body_line, problems)
+    rendered = render(placeholders.mark(body), first_line=matter.body_line)
     for problem in rendered.problems:
         problems.add(problem.line, problem.message)
     body_html = rendered.html

@@ -33,10 +33,11 @@ from app.content.loader import (
     _text_list,
     _too_large,
     display_path,
+    split_front_matter,
 )
 from app.content.markup import render
 from app.content.model import Course, Heading, Module, Option, Question, Quiz
-from app.content.yamlpos import LineDict, YamlSyntaxError, load_yaml
+from app.content.yamlpos import LineDict
 
 # The languages the site offers, each named in itself. The first is the one the course is
 # written in; every other one is read from overlay files.
@@ -282,25 +283,8 @@ def load_translations(
 
 def _front_matter(text: str, problems: Any) -> tuple[LineDict, str, int] | None:
     """The front matter as a mapping, the body, and the body's first line."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        problems.add(1, "a translated module must start with front matter between '---' lines")
-        return None
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        problems.add(1, "the front matter has no closing '---' line")
-        return None
-    try:
-        front = load_yaml("\n".join(lines[1:end]), first_line=2)
-    except YamlSyntaxError as error:
-        for line, message in error.problems:
-            problems.add(line, message)
-        return None
-    if not isinstance(front, LineDict):
-        problems.add(2, "the front matter must be a mapping of keys to values")
-        return None
-    return front, "\n".join(lines[end + 1 :]), end + 2
+    matter = split_front_matter(text, problems, "a translated module")
+    return None if matter is None else (matter.data, matter.body, matter.body_line)
 
 
 def _source_hash(data: LineDict, problems: Any) -> str:
