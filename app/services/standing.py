@@ -83,13 +83,13 @@ MODULE_STATUS = {
 }
 
 
-def cooldown_until(attempts: Sequence[Any], quiz: Quiz, now: datetime) -> datetime | None:
-    """When the quiz reopens, if these attempts have closed it; else None.
+def cooldown_ends(attempts: Sequence[Any], quiz: Quiz) -> list[datetime]:
+    """Every moment a cool-down of these attempts ends, passed or not, oldest first.
 
     Failures count in a row since the last pass or the end of the last cool-down.
     """
+    ends = []
     streak = 0
-    closed_until: datetime | None = None
     graded = sorted(
         (a for a in attempts if a.kind == "quiz" and a.submitted_at is not None),
         key=lambda a: a.submitted_at,
@@ -100,9 +100,15 @@ def cooldown_until(attempts: Sequence[Any], quiz: Quiz, now: datetime) -> dateti
             continue
         streak += 1
         if streak >= quiz.max_failures:
-            closed_until = attempt.submitted_at + timedelta(hours=quiz.cooldown_hours)
+            ends.append(attempt.submitted_at + timedelta(hours=quiz.cooldown_hours))
             streak = 0
-    return closed_until if closed_until is not None and now < closed_until else None
+    return ends
+
+
+def cooldown_until(attempts: Sequence[Any], quiz: Quiz, now: datetime) -> datetime | None:
+    """When the quiz reopens, if these attempts have closed it; else None."""
+    ends = cooldown_ends(attempts, quiz)
+    return ends[-1] if ends and now < ends[-1] else None
 
 
 REFRESHER_LOCK = (

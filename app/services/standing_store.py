@@ -167,7 +167,7 @@ def changes_at(facts: standing.Facts, course: Course, now: datetime) -> datetime
                 for a in facts.attempts
                 if a.module_slug == module.slug and a.kind == "quiz" and a.submitted_at is not None
             ]
-            moments += _cooldown_ends(graded, quiz)
+            moments += standing.cooldown_ends(graded, quiz)
         entry = course.entry(module.slug)
         if entry is not None:
             for change in entry.changes:
@@ -179,21 +179,6 @@ def changes_at(facts: standing.Facts, course: Course, now: datetime) -> datetime
 
 
 _ONE_DAY = timedelta(days=1)
-
-
-def _cooldown_ends(graded: Sequence[Any], quiz: Any) -> list[datetime]:
-    """Every moment a cool-down of these attempts ends, whether or not it has passed."""
-    ends = []
-    streak = 0
-    for attempt in sorted(graded, key=lambda a: a.submitted_at):
-        if attempt.passed:
-            streak = 0
-            continue
-        streak += 1
-        if streak >= quiz.max_failures:
-            ends.append(attempt.submitted_at + timedelta(hours=quiz.cooldown_hours))
-            streak = 0
-    return ends
 
 
 def evaluate_rows(
