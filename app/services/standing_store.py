@@ -236,17 +236,18 @@ def row_values(row: MentorStanding) -> dict[str, Any]:
 
 
 def _stale_ids(
-    session: Session, course: Course, now: datetime, after: int, limit: int
+    session: Session, course: Course, now: datetime, began: datetime, after: int, limit: int
 ) -> list[int]:
     """Rows to evaluate again, by id after `after`: their moment passed, their rules changed, or
-    they were evaluated after `now` (a reader with another clock). Each part is an index range."""
+    they were evaluated after `now` but before this refresh `began` (a reader whose clock is
+    behind). Each part is an index range."""
     print_ = fingerprint(course)
     column = MentorStanding.user_id
     parts = [
         sa.select(column).where(column > after, condition)
         for condition in (
             MentorStanding.changes_at <= now,
-            MentorStanding.evaluated_at > now,
+            _evaluated_after(now, began),
             MentorStanding.fingerprint < print_,
             MentorStanding.fingerprint > print_,
         )
@@ -255,10 +256,16 @@ def _stale_ids(
     return list(session.scalars(sa.select(union.c.user_id).order_by(union.c.user_id).limit(limit)))
 
 
-def _out_of_date(course: Course, now: datetime) -> Any:
+def _evaluated_after(now: datetime, began: datetime) -> Any:
+    # A row written once this refresh began came from another host's refresh, with the facts as
+    # they are: evaluating it again would only repeat that work.
+    return sa.and_(MentorStanding.evaluated_at > now, MentorStanding.evaluated_at < began)
+
+
+def _out_of_date(course: Course, now: datetime, began: datetime) -> Any:
     return sa.or_(
         MentorStanding.changes_at <= now,
-        MentorStanding.evaluated_at > now,
+        _evaluated_after(now, began),
         MentorStanding.fingerprint != fingerprint(course),
     )
 
@@ -270,12 +277,13 @@ def refresh_due(session: Session, course: Course, now: datetime | None = None) -
     checked again once locked, so several hosts refreshing at once (readers, or `flask standing
     refresh` on each) share the work and evaluate each row once.
     """
-    now = now or utcnow()
+    began = utcnow()
+    now = now or began
     done = 0
     after = 0
     postgres = session.get_bind().dialect.name == "postgresql"
     while True:
-        ids = _stale_ids(session, course, now, after, BATCH)
+        ids = _stale_ids(session, course, now, began, after, BATCH)
         if not ids:
             break
         after = ids[-1]
@@ -283,7 +291,7 @@ def refresh_due(session: Session, course: Course, now: datetime | None = None) -
             ids = list(
                 session.scalars(
                     sa.select(MentorStanding.user_id)
-                    .where(MentorStanding.user_id.in_(ids), _out_of_date(course, now))
+                    .where(MentorStanding.user_id.in_(ids), _out_of_date(course, now, began))
                     .order_by(MentorStanding.user_id)
                     .with_for_update(skip_locked=True)
                 )

@@ -204,3 +204,25 @@ def test_rows_are_never_refreshed_into_an_older_clock(app) -> None:
     earlier = row.evaluated_at - timedelta(minutes=5)
     assert standing_store.refresh_due(db.session, current_course(), earlier) == 1
     assert standing_store.stored(db.session, mentor.id).evaluated_at == earlier
+
+
+def test_rows_another_host_refreshed_while_this_refresh_ran_are_not_evaluated_again(app) -> None:
+    """Two timers refreshing at once: a row the other host wrote after this refresh began holds
+    the facts as they are, even when that host's clock reads later than this one's."""
+    mentor = make_user()
+    other = make_user()
+    assert_stored_is_fresh(mentor)
+    later = utcnow() + timedelta(seconds=30)
+    db.session.execute(
+        sa.update(MentorStanding)
+        .where(MentorStanding.user_id == mentor.id)
+        .values(evaluated_at=later)
+    )
+    db.session.execute(
+        sa.update(MentorStanding)
+        .where(MentorStanding.user_id == other.id)
+        .values(changes_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert standing_store.refresh_due(db.session, current_course()) == 1
+    assert standing_store.stored(db.session, mentor.id).evaluated_at == later
