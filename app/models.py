@@ -761,3 +761,32 @@ class MentorStanding(db.Model):
     last_activity: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     refresher_due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
     refresher_overdue: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # What the dashboard's lists filter and order by, kept beside the standing so each list walks
+    # one index to its first rows and the counts read this table alone.
+    listed: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # an active mentor
+    name_key: Mapped[str] = mapped_column(sa.String(200), default="")
+    quiet_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    course_complete: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+    __table_args__ = (
+        sa.Index("ix_mentor_standing_status_name", "listed", "certificate_status", "name_key"),
+        sa.Index(
+            "ix_mentor_standing_screening_name",
+            "listed",
+            "screening_pending",
+            "certificate_status",
+            "name_key",
+        ),
+        sa.Index("ix_mentor_standing_status_expiry", "listed", "certificate_status", "expires_at"),
+        sa.Index(
+            "ix_mentor_standing_ready", "listed", "eligible", "open_matches", "certified_since"
+        ),
+        sa.Index(
+            "ix_mentor_standing_refresher",
+            "listed",
+            "refresher_due_on",
+            postgresql_where=sa.text("refresher_due_on IS NOT NULL"),
+            sqlite_where=sa.text("refresher_due_on IS NOT NULL"),
+        ),
+        sa.Index("ix_mentor_standing_progress_name", "listed", "course_complete", "name_key"),
+    )

@@ -209,34 +209,34 @@ _ROW_COLUMNS = (
     MentorStanding.refresher_overdue,
 )
 _VALID = MentorStanding.certificate_status == certs.VALID
-_ACTIVE = User.deactivated_at.is_(None)
+# Kept on the stored row (an active mentor), so the dashboard reads that table alone.
+_LISTED = MentorStanding.listed == sa.true()
 
 
 def stage_condition(stage: str, now: datetime) -> sa.ColumnElement[bool]:
-    """Whether an active mentor belongs to a dashboard stage or attention list, in SQL."""
+    """Whether an active mentor belongs to a dashboard stage or attention list, in SQL.
+
+    Each is written to match one of the stored standing's indexes (listed first), so a list's
+    first rows are read from that index."""
     if stage == "in_training":
         started = sa.or_(MentorStanding.last_activity.is_not(None), MentorStanding.passed_count > 0)
         condition = sa.and_(sa.not_(sa.func.coalesce(_VALID, False)), started)
     elif stage == "ready":
-        condition = sa.and_(MentorStanding.eligible.is_(True), MentorStanding.open_matches == 0)
+        condition = sa.and_(MentorStanding.eligible == sa.true(), MentorStanding.open_matches == 0)
     elif stage == "expiring":
         condition = sa.and_(_VALID, MentorStanding.expires_at <= now + EXPIRING_WITHIN)
     elif stage == "screening":
-        condition = sa.and_(_VALID, MentorStanding.screening_pending.is_(True))
+        condition = sa.and_(MentorStanding.screening_pending == sa.true(), _VALID)
     elif stage == "refresher":
         condition = MentorStanding.refresher_due_on.is_not(None)
     elif stage == "stalled":
-        complete = sa.and_(
-            MentorStanding.required_count > 0,
-            MentorStanding.passed_count == MentorStanding.required_count,
-        )
-        quiet_since = sa.func.coalesce(MentorStanding.last_activity, User.created_at)
         condition = sa.and_(
-            sa.not_(sa.func.coalesce(complete, False)), quiet_since < now - STALLED_AFTER
+            MentorStanding.course_complete == sa.false(),
+            MentorStanding.quiet_since < now - STALLED_AFTER,
         )
     else:
         raise ValueError(stage)
-    return sa.and_(_ACTIVE, condition)
+    return sa.and_(_LISTED, condition)
 
 
 def _rows_query(filters: RosterFilters, now: datetime) -> sa.Select:
@@ -444,12 +444,12 @@ def dashboard(
     `shown` of each list; the same queries for 100 or 100,000 mentors."""
     now = now or utcnow()
     _fresh(session, course, now)
-    suspended = sa.and_(_ACTIVE, MentorStanding.certificate_status == certs.SUSPENDED)
+    suspended = sa.and_(_LISTED, MentorStanding.certificate_status == certs.SUSPENDED)
     conditions = {
         "in_training": stage_condition("in_training", now),
-        "certified": sa.and_(_ACTIVE, _VALID),
-        "eligible": sa.and_(_ACTIVE, MentorStanding.eligible.is_(True)),
-        "matched": sa.and_(_ACTIVE, MentorStanding.open_matches > 0),
+        "certified": sa.and_(_LISTED, _VALID),
+        "eligible": sa.and_(_LISTED, MentorStanding.eligible == sa.true()),
+        "matched": sa.and_(_LISTED, MentorStanding.open_matches > 0),
         "expiring": stage_condition("expiring", now),
         "screening": stage_condition("screening", now),
         "stalled": stage_condition("stalled", now),
@@ -457,15 +457,11 @@ def dashboard(
         "ready": stage_condition("ready", now),
         "refresher": stage_condition("refresher", now),
     }
-    counts_query = (
-        sa.select(
-            sa.func.count().filter(_ACTIVE),
-            *(sa.func.count().filter(condition) for condition in conditions.values()),
-        )
-        .select_from(User)
-        .outerjoin(MentorStanding, MentorStanding.user_id == User.id)
-        .where(User.role == "mentor")
-    )
+    # One pass over the stored standings alone: no join, only narrow columns.
+    counts_query = sa.select(
+        sa.func.count(),
+        *(sa.func.count().filter(condition) for condition in conditions.values()),
+    ).where(_LISTED)
     registered, *numbers = session.execute(counts_query).one()
     counts = dict(zip(conditions, numbers, strict=True))
     funnel = Funnel(
@@ -475,17 +471,19 @@ def dashboard(
         eligible=counts["eligible"],
         matched=counts["matched"],
     )
-    name = sa.func.lower(User.name)
+    name = MentorStanding.name_key
+    # Each order continues the index its list's condition matches, so only its first rows are read.
     orders: dict[str, list[Any]] = {
         "expiring": [MentorStanding.expires_at, name],
         "screening": [name],
         "stalled": [name],
         "suspended": [name],
-        "ready": [MentorStanding.certified_since.asc().nulls_last(), name],
-        # Overdue first (they no longer count), then by the day the refresher is due.
+        "ready": [MentorStanding.certified_since, name],
+        # Overdue first: an overdue refresher's day is today or earlier, so the day orders them
+        # (on the day itself, overdue before still on time).
         "refresher": [
-            MentorStanding.refresher_overdue.desc(),
             MentorStanding.refresher_due_on,
+            MentorStanding.refresher_overdue.desc(),
             name,
         ],
     }
@@ -493,10 +491,10 @@ def dashboard(
     def listing(key: str) -> Listing:
         query = (
             sa.select(*_ROW_COLUMNS)
-            .select_from(User)
-            .join(MentorStanding, MentorStanding.user_id == User.id)
-            .where(User.role == "mentor", conditions[key])
-            .order_by(*orders[key], User.id)
+            .select_from(MentorStanding)
+            .join(User, User.id == MentorStanding.user_id)
+            .where(conditions[key])
+            .order_by(*orders[key], MentorStanding.user_id)
             .limit(shown)
         )
         return Listing([_row(values) for values in session.execute(query)], counts[key])

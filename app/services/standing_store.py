@@ -71,9 +71,13 @@ VALUE_COLUMNS = (
     "last_activity",
     "refresher_due_on",
     "refresher_overdue",
+    "listed",
+    "name_key",
+    "quiet_since",
+    "course_complete",
 )
-# User columns the standing reads; other account changes (sign-ins, passwords) leave it alone.
-_USER_COLUMNS = ("role", "mentor_type", "deactivated_at", "created_at")
+# User columns the stored row reads; other account changes (sign-ins, passwords) leave it alone.
+_USER_COLUMNS = ("role", "mentor_type", "deactivated_at", "created_at", "name")
 _DIRTY = certs.STANDING_DIRTY
 _CERTIFICATES = "mentor_ready.standing_certificates"
 _MATCHES = "mentor_ready.standing_matches"
@@ -124,6 +128,7 @@ def fingerprint(course: Course) -> str:
 
 def values(mentor: standing.Standing) -> dict[str, Any]:
     """What a stored row holds of a standing: the roster's columns, flattened."""
+    user = mentor.user
     return {
         "passed_count": mentor.passed_count,
         "required_count": mentor.required_count,
@@ -140,7 +145,17 @@ def values(mentor: standing.Standing) -> dict[str, Any]:
         "last_activity": mentor.last_activity,
         "refresher_due_on": min((item.due_on for item in mentor.refreshers), default=None),
         "refresher_overdue": mentor.refresher_overdue,
+        # For the dashboard's lists (roster.dashboard): who is listed, by what, in which order.
+        "listed": user.role == "mentor" and user.deactivated_at is None,
+        "name_key": name_key(user.name),
+        "quiet_since": mentor.last_activity or user.created_at,
+        "course_complete": 0 < mentor.required_count == mentor.passed_count,
     }
+
+
+def name_key(name: str) -> str:
+    """How the dashboard's lists order names: case left out."""
+    return (name or "").lower()[:200]
 
 
 def changes_at(facts: standing.Facts, course: Course, now: datetime) -> datetime | None:

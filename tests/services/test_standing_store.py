@@ -226,3 +226,19 @@ def test_rows_another_host_refreshed_while_this_refresh_ran_are_not_evaluated_ag
     db.session.commit()
     assert standing_store.refresh_due(db.session, current_course()) == 1
     assert standing_store.stored(db.session, mentor.id).evaluated_at == later
+
+
+def test_renaming_or_deactivating_a_mentor_rewrites_what_the_lists_read(app) -> None:
+    """The dashboard's lists order by the stored name and count only active mentors."""
+    mentor = make_user(name="Zoe Later")
+    row = assert_stored_is_fresh(mentor)
+    assert row.listed and row.name_key == "zoe later" and not row.course_complete
+    assert row.quiet_since == mentor.created_at
+    mentor.name = "Abby Sooner"
+    db.session.commit()
+    assert assert_stored_is_fresh(mentor).name_key == "abby sooner"
+    staff_accounts.deactivate(db.session, make_user(role="admin"), mentor.id)
+    db.session.commit()
+    assert not assert_stored_is_fresh(mentor).listed
+    funnel, _attention = roster.dashboard(db.session, current_course())
+    assert funnel.registered == 0

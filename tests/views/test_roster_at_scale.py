@@ -110,3 +110,42 @@ def test_the_search_uses_the_trigram_indexes_on_postgresql(app) -> None:
             )
         )
     assert "ix_user_account_name_trgm" in plan and "ix_user_account_email_trgm" in plan, plan
+
+
+def test_each_dashboard_list_reads_its_first_rows_from_its_own_index(app) -> None:
+    """The counts read the stored standings alone (no join), and each attention list walks one
+    of their indexes to its first rows instead of reading and sorting every mentor."""
+    from app.services import roster, standing_store
+    from app.web import current_course
+
+    bulk_mentors(1_000)
+    bulk_certificates(0, 300)
+    course = current_course()
+    standing_store.refresh_due(db.session, course)
+    statements: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        roster.dashboard(db.session, course)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    db.session.rollback()
+    counts = [s for s, _ in statements if "count(*)" in s.lower()]
+    assert len(counts) == 1 and "user_account" not in counts[0], counts
+    lists = [(s, p) for s, p in statements if "LIMIT" in s and "name_key" in s]
+    assert len(lists) == 6, [s for s, _ in lists]
+    postgres = db.engine.dialect.name == "postgresql"
+    with db.engine.connect() as connection:
+        if postgres:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        for statement, parameters in lists:
+            explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+            plan = "\n".join(
+                str(row[-1]) for row in connection.exec_driver_sql(explain + statement, parameters)
+            )
+            assert "ix_mentor_standing_" in plan, (statement, plan)
+            assert "SCAN mentor_standing\n" not in plan + "\n", plan  # SQLite's full scan
+            assert "Seq Scan on mentor_standing" not in plan, plan

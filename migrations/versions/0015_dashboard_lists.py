@@ -1,0 +1,63 @@
+"""the dashboard's lists read the stored standing alone, each from its own index
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-11-30 21:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0015'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+INDEXES = {
+    'ix_mentor_standing_status_name': ['listed', 'certificate_status', 'name_key'],
+    'ix_mentor_standing_screening_name': ['listed', 'screening_pending', 'certificate_status',
+                                          'name_key'],
+    'ix_mentor_standing_status_expiry': ['listed', 'certificate_status', 'expires_at'],
+    'ix_mentor_standing_ready': ['listed', 'eligible', 'open_matches', 'certified_since'],
+    'ix_mentor_standing_progress_name': ['listed', 'course_complete', 'name_key'],
+}
+
+
+def upgrade():
+    # Plain ADD COLUMN and CREATE INDEX, in place on both databases (no batch copy of the table).
+    op.add_column('mentor_standing', sa.Column('listed', sa.Boolean(), nullable=False,
+                                               server_default=sa.false()))
+    op.add_column('mentor_standing', sa.Column('name_key', sa.String(length=200), nullable=False,
+                                               server_default=''))
+    op.add_column('mentor_standing', sa.Column('quiet_since', sa.DateTime(), nullable=True))
+    op.add_column('mentor_standing', sa.Column('course_complete', sa.Boolean(), nullable=False,
+                                               server_default=sa.false()))
+    # Filled from what the rows and accounts already hold, so the lists are right at once; the
+    # next evaluation of each mentor writes the same values.
+    op.execute(
+        "UPDATE mentor_standing SET "
+        "listed = (SELECT user_account.role = 'mentor' AND user_account.deactivated_at IS NULL "
+        "          FROM user_account WHERE user_account.id = mentor_standing.user_id), "
+        "name_key = (SELECT substr(lower(user_account.name), 1, 200) FROM user_account "
+        "            WHERE user_account.id = mentor_standing.user_id), "
+        "quiet_since = coalesce(last_activity, (SELECT user_account.created_at FROM user_account "
+        "            WHERE user_account.id = mentor_standing.user_id)), "
+        "course_complete = (required_count > 0 AND passed_count = required_count)"
+    )
+    for name, columns in INDEXES.items():
+        op.create_index(name, 'mentor_standing', columns, unique=False)
+    op.create_index('ix_mentor_standing_refresher', 'mentor_standing',
+                    ['listed', 'refresher_due_on'], unique=False,
+                    postgresql_where=sa.text('refresher_due_on IS NOT NULL'),
+                    sqlite_where=sa.text('refresher_due_on IS NOT NULL'))
+
+
+def downgrade():
+    # Only the stored standing's own copies of account facts: nothing is lost.
+    op.drop_index('ix_mentor_standing_refresher', table_name='mentor_standing')
+    for name in INDEXES:
+        op.drop_index(name, table_name='mentor_standing')
+    for column in ('course_complete', 'quiet_since', 'name_key', 'listed'):
+        op.execute(f'ALTER TABLE mentor_standing DROP COLUMN {column}')
