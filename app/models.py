@@ -767,8 +767,12 @@ class MentorStanding(db.Model):
     name_key: Mapped[str] = mapped_column(sa.String(200), default="")
     quiet_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     course_complete: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # The clock-free dashboard stages it is in (standing_store.STAGE_BITS).
+    stage_flags: Mapped[int] = mapped_column(sa.Integer, default=0)
 
     __table_args__ = (
+        sa.Index("ix_mentor_standing_stages", "listed", "stage_flags"),
+        sa.Index("ix_mentor_standing_progress_quiet", "listed", "course_complete", "quiet_since"),
         sa.Index("ix_mentor_standing_status_name", "listed", "certificate_status", "name_key"),
         sa.Index(
             "ix_mentor_standing_screening_name",

@@ -16,6 +16,8 @@ branch_labels = None
 depends_on = None
 
 INDEXES = {
+    'ix_mentor_standing_stages': ['listed', 'stage_flags'],
+    'ix_mentor_standing_progress_quiet': ['listed', 'course_complete', 'quiet_since'],
     'ix_mentor_standing_status_name': ['listed', 'certificate_status', 'name_key'],
     'ix_mentor_standing_screening_name': ['listed', 'screening_pending', 'certificate_status',
                                           'name_key'],
@@ -34,6 +36,8 @@ def upgrade():
     op.add_column('mentor_standing', sa.Column('quiet_since', sa.DateTime(), nullable=True))
     op.add_column('mentor_standing', sa.Column('course_complete', sa.Boolean(), nullable=False,
                                                server_default=sa.false()))
+    op.add_column('mentor_standing', sa.Column('stage_flags', sa.Integer(), nullable=False,
+                                               server_default='0'))
     # Filled from what the rows and accounts already hold, so the lists are right at once; the
     # next evaluation of each mentor writes the same values.
     op.execute(
@@ -44,7 +48,18 @@ def upgrade():
         "            WHERE user_account.id = mentor_standing.user_id), "
         "quiet_since = coalesce(last_activity, (SELECT user_account.created_at FROM user_account "
         "            WHERE user_account.id = mentor_standing.user_id)), "
-        "course_complete = (required_count > 0 AND passed_count = required_count)"
+        "course_complete = (required_count > 0 AND passed_count = required_count), "
+        # standing_store.STAGE_BITS
+        "stage_flags = "
+        "(CASE WHEN NOT coalesce(certificate_status = 'valid', false) "
+        "      AND (last_activity IS NOT NULL OR passed_count > 0) THEN 1 ELSE 0 END) "
+        "+ (CASE WHEN certificate_status = 'valid' THEN 2 ELSE 0 END) "
+        "+ (CASE WHEN eligible THEN 4 ELSE 0 END) "
+        "+ (CASE WHEN open_matches > 0 THEN 8 ELSE 0 END) "
+        "+ (CASE WHEN certificate_status = 'valid' AND screening_pending THEN 16 ELSE 0 END) "
+        "+ (CASE WHEN certificate_status = 'suspended' THEN 32 ELSE 0 END) "
+        "+ (CASE WHEN eligible AND open_matches = 0 THEN 64 ELSE 0 END) "
+        "+ (CASE WHEN refresher_due_on IS NOT NULL THEN 128 ELSE 0 END)"
     )
     for name, columns in INDEXES.items():
         op.create_index(name, 'mentor_standing', columns, unique=False)
@@ -59,5 +74,5 @@ def downgrade():
     op.drop_index('ix_mentor_standing_refresher', table_name='mentor_standing')
     for name in INDEXES:
         op.drop_index(name, table_name='mentor_standing')
-    for column in ('course_complete', 'quiet_since', 'name_key', 'listed'):
+    for column in ('stage_flags', 'course_complete', 'quiet_since', 'name_key', 'listed'):
         op.execute(f'ALTER TABLE mentor_standing DROP COLUMN {column}')

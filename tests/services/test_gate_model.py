@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import current_app
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -26,6 +27,7 @@ from hypothesis.stateful import (
 
 from app.content.model import ModuleChange
 from app.extensions import db
+from app.models import MentorStanding
 from app.services import (
     certificates,
     in_person,
@@ -33,6 +35,7 @@ from app.services import (
     mentors,
     progress,
     quizzes,
+    roster,
     screening,
     standing,
     standing_store,
@@ -476,6 +479,14 @@ class GateMachine(RuleBasedStateMachine):
         assert row.fingerprint == standing_store.fingerprint(self.course)
         assert standing_store.row_values(row) == fresh
         assert row.changes_at is None or row.changes_at > now
+        # The dashboard counts clock-free stages by the row's flags and filters the roster by
+        # SQL tests of its columns: both say the same of this mentor.
+        conditions = roster.stage_conditions(now)
+        for stage, bit in standing_store.STAGE_BITS.items():
+            in_stage = db.session.scalar(
+                sa.select(conditions[stage]).where(MentorStanding.user_id == self.mentor.id)
+            )
+            assert bool(row.listed and row.stage_flags & bit) == bool(in_stage), stage
 
 
 GATE_SETTINGS = settings(
