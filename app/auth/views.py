@@ -30,6 +30,7 @@ from app.auth.forms import (
     SignOutForm,
 )
 from app.extensions import db, limiter
+from app.languages import current_language
 from app.services import accounts
 from app.services.errors import DomainError
 from app.web import attach_error, program_profile, safe_next, site
@@ -76,6 +77,7 @@ def register() -> ResponseReturnValue:
                 password=form.password.data or "",
                 mentor_type=form.mentor_type.data or "",
                 site=site(),
+                language=current_language(),
             )
         except DomainError as error:
             attach_error(form, error)

@@ -3,11 +3,23 @@ Spanish for a Spanish reader, and unchanged in English for everyone else."""
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from app.extensions import db
+from app.models import User
 from tests.conftest import csrf_from
-from tests.factories import make_user, post_form, sign_in
+from tests.factories import make_user, post_form, queued_mail, sign_in
+from tests.services.test_certificates import certify
+
+
+@pytest.fixture
+def app_config(fixture_app_config):
+    """The small fixture course (alpha, beta, gamma)."""
+    return fixture_app_config
 
 
 def spanish(client: FlaskClient) -> FlaskClient:
@@ -75,3 +87,81 @@ def test_an_english_reader_gets_the_english_pages_unchanged(client: FlaskClient)
     page = text_of(client.get("/register"))
     assert "Community volunteer" in page
     assert 'Already have an account? <a href="/sign-in">Sign in</a>.' in page
+
+
+# --- e-mails -----------------------------------------------------------------------------------
+
+
+def register(client: FlaskClient, email: str, name: str = "Lucía Gómez") -> None:
+    """Sign up through the form."""
+    page = text_of(client.get("/register"))
+    response = client.post(
+        "/register",
+        data={
+            "csrf_token": csrf_from(page),
+            "name": name,
+            "email": email,
+            "password": "a long enough pass phrase",
+            "mentor_type": "community_volunteer",
+        },
+    )
+    assert response.status_code == 302, text_of(response)
+
+
+def test_a_spanish_sign_up_keeps_its_language_and_is_mailed_in_spanish(
+    client: FlaskClient,
+) -> None:
+    register(spanish(client), "lucia@example.org")
+    user = db.session.scalar(db.select(User).where(User.email == "lucia@example.org"))
+    assert user.language == "es"
+    [mail] = queued_mail("lucia@example.org")
+    assert mail.subject == "Confirma tu correo electrónico para Mentor Ready"
+    assert mail.body.startswith("Hola, Lucía:\n\nGracias por registrarte en Mentor Ready.")
+    assert "/confirm-email/" in mail.body
+
+
+def test_mail_follows_the_recipients_language_not_the_senders(app: Flask) -> None:
+    english = make_user(name="Emma Stone", email="emma@example.org")
+    english.email_confirmed_at = datetime.now(UTC)
+    db.session.commit()
+    spanish_reader = spanish(app.test_client())
+    # Someone reading in Spanish signs up with Emma's address: Emma is told in English.
+    register(spanish_reader, "emma@example.org", name="Someone Else")
+    [notice] = queued_mail("emma@example.org")
+    assert notice.subject == ("Someone tried to sign up to Mentor Ready with your email address")
+    assert notice.body.startswith("Hello Emma,\n\n")
+    assert db.session.get(User, english.id).language is None
+    # And a mentor who reads in Spanish gets the reset link in Spanish from an English page.
+    ana = make_user(name="Ana Pérez", email="ana@example.org")
+    ana.language = "es"
+    db.session.commit()
+    english_reader = app.test_client()
+    post_form(english_reader, "/forgot-password", {"email": "ana@example.org"})
+    [reset] = queued_mail("ana@example.org")
+    assert reset.subject == "Restablece tu contraseña de Mentor Ready"
+    assert "dentro de la próxima 1 hora" in reset.body
+
+
+def test_notices_queued_by_the_command_are_worded_in_each_mentors_language(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    day = date(2027, 1, 20)
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    ana = make_user(name="Ana Pérez", now=noon - timedelta(days=2))
+    ana.language = "es"
+    emma = make_user(name="Emma Stone", now=noon - timedelta(days=2))
+    db.session.commit()
+    certify(ana, at=noon - timedelta(hours=3))
+    certify(emma, at=noon - timedelta(hours=3))
+    # Outside any request, as cron runs it.
+    result = runner.invoke(args=["notices", "send", "--today", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    [spanish_mail] = queued_mail(ana.email)
+    assert spanish_mail.subject == "Tu certificado de Mentor Ready está listo"
+    assert spanish_mail.body.startswith("Hola, Ana:\n\n¡Felicitaciones!")
+    assert "Vigente desde el 20 de enero de 2027 hasta el " in spanish_mail.body
+    assert "Puedes elegir qué recordatorios recibes" in spanish_mail.body
+    [english_mail] = queued_mail(emma.email)
+    assert english_mail.subject == "Your Mentor Ready certificate is ready"
+    assert english_mail.body.startswith("Hello Emma,\n\nCongratulations:")
+    assert "Valid from 20 January 2027 until " in english_mail.body
