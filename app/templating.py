@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from app import labels
 from app.labels import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_LABELS, MENTOR_TYPE_VISIBILITY
 from app.locale_format import format_date, format_datetime
 from app.services import program
@@ -41,6 +42,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["MENTOR_TYPE_DESCRIPTIONS"] = MENTOR_TYPE_DESCRIPTIONS
     app.jinja_env.globals["MENTOR_TYPE_VISIBILITY"] = MENTOR_TYPE_VISIBILITY
     app.jinja_env.globals["MATCH_MODEL_LABELS"] = MATCH_MODEL_LABELS
+    app.jinja_env.globals["module_status"] = labels.module_status
+    app.jinja_env.globals["checklist_label"] = labels.checklist_label
+    app.jinja_env.globals["checklist_text"] = labels.checklist_text
+    app.jinja_env.globals["next_step_label"] = labels.next_step_label
     app.jinja_env.filters["certificate_status"] = lambda status: (
         CERTIFICATE_STATUS_LABELS.get(status, "None") if status else "None"
     )

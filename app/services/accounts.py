@@ -72,16 +72,18 @@ def find_by_session_token(session: Session, token: str) -> User | None:
 def _check_name(name: str) -> str:
     name = normalise_name(name)
     if not name:
-        raise DomainError("Enter your name.", field="name")
+        raise DomainError(gettext("Enter your name."), field="name")
     if len(name) > NAME_MAX:
-        raise DomainError(f"Use at most {NAME_MAX} characters for your name.", field="name")
+        raise DomainError(
+            gettext("Use at most %(count)s characters for your name.", count=NAME_MAX), field="name"
+        )
     return name
 
 
 def _check_email(email: str) -> str:
     email = normalise_email(email)
     if not email or "@" not in email or len(email) > EMAIL_MAX:
-        raise DomainError("Enter a valid email address.", field="email")
+        raise DomainError(gettext("Enter a valid email address."), field="email")
     return email
 
 
@@ -186,7 +188,7 @@ def register_mentor(
     name = _check_name(name)
     email = _check_email(email)
     if mentor_type not in MENTOR_TYPES:
-        raise DomainError("Choose the kind of mentor you will be.", field="mentor_type")
+        raise DomainError(gettext("Choose the kind of mentor you will be."), field="mentor_type")
     _check_password(password, name, email)
     # Hashed on every path, so the answer takes as long for a known address as for a new one.
     password_hash = passwords.hash_password(password)
@@ -292,7 +294,7 @@ def confirm_email(session: Session, raw: str, now: datetime | None = None) -> Us
     user = token_user(session, raw, "confirm_email", now)
     if user is None or not _use_token(session, raw, now):
         session.rollback()
-        raise DomainError("This link has expired or was already used. Ask for a new one.")
+        raise DomainError(gettext("This link has expired or was already used. Ask for a new one."))
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
         audit.record(
@@ -346,7 +348,9 @@ def authenticate(
         return None
     if user.email_confirmed_at is None:
         raise EmailNotConfirmed(
-            "Confirm your email address first: open the link we emailed you when you signed up."
+            gettext(
+                "Confirm your email address first: open the link we emailed you when you signed up."
+            )
         )
     if user.failed_sign_ins or user.lockouts or user.locked_until is not None:
         _clear_failures(user)
@@ -471,7 +475,7 @@ def change_password(
     if user is None:
         raise DomainError("No such account.")
     if not passwords.verify_password(user.password_hash, current):
-        raise DomainError("Your current password is not right.", field="current_password")
+        raise DomainError(gettext("Your current password is not right."), field="current_password")
     _check_password(new, user.name, user.email)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
@@ -593,11 +597,11 @@ def set_password_with_token(
     now = now or utcnow()
     user = token_user(session, raw, purpose, now)
     if user is None:
-        raise DomainError("This link has expired or was already used. Ask for a new one.")
+        raise DomainError(gettext("This link has expired or was already used. Ask for a new one."))
     _check_password(new, user.name, user.email)
     if not _use_token(session, raw, now):
         session.rollback()
-        raise DomainError("This link has expired or was already used. Ask for a new one.")
+        raise DomainError(gettext("This link has expired or was already used. Ask for a new one."))
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
     user.session_token = new_session_token()

@@ -165,3 +165,70 @@ def test_notices_queued_by_the_command_are_worded_in_each_mentors_language(
     assert english_mail.subject == "Your Mentor Ready certificate is ready"
     assert english_mail.body.startswith("Hello Emma,\n\nCongratulations:")
     assert "Valid from 20 January 2027 until " in english_mail.body
+
+
+# --- learner pages -----------------------------------------------------------------------------
+
+
+def spanish_mentor(client: FlaskClient, **kwargs) -> User:
+    """A signed-in mentor whose account reads Spanish."""
+    user = make_user(**kwargs)
+    user.language = "es"
+    db.session.commit()
+    sign_in(client, user)
+    return user
+
+
+def test_my_training_speaks_spanish_down_to_the_checklist(client: FlaskClient) -> None:
+    spanish_mentor(client, name="Ana Pérez")
+    page = text_of(client.get("/training"))
+    assert "<h1>Mi formación</h1>" in page
+    assert (
+        "Hola, Ana. Te estás formando como <strong>voluntario/a de la comunidad</strong>." in page
+    )
+    assert "0% completado" in page
+    assert "Siguiente: Lee “" in page  # the next step, worded from its kind
+    assert '<span class="check-state">Pendiente:</span>' in page
+    assert "Verificación de antecedentes" in page  # a screening step by its English label
+    assert "Esperando a tu programa." in page
+    assert "Una verificación de antecedentes penales" in page  # what the step is
+    assert "Termina la formación para obtener tu certificado." in page
+    assert "Sin empezar" in page  # a module's state
+    assert "0 intentos de cuestionario" in page
+    assert "Background check" not in page
+    assert "Not started" not in page
+
+
+def test_my_training_in_english_is_unchanged(client: FlaskClient) -> None:
+    user = make_user(name="Emma Stone")
+    sign_in(client, user)
+    page = text_of(client.get("/training"))
+    assert "Hello Emma. You are training as a <strong>community volunteer</strong>." in page
+    assert "0% complete · 0 of " in page
+    assert (
+        '<span class="check-state">To do:</span> <strong>Background check:</strong> Waiting for your program.'
+        in page
+    )
+    assert "Finish the training to earn your certificate." in page
+    assert "0 quiz attempts" in page
+
+
+def test_journal_and_self_care_plan_speak_spanish(client: FlaskClient) -> None:
+    spanish_mentor(client)
+    page = text_of(client.get("/journal"))
+    assert "<h1>Mi diario</h1>" in page
+    assert "<strong>Solo tú puedes verlas</strong>" in page
+    page = text_of(client.get("/self-care"))
+    assert "Mi plan de autocuidado" in page
+    assert "Mis señales de alerta" in page
+    assert "Guardar mi plan" in page
+    response = post_form(client, "/self-care", {"warning_signs": "x" * 4001}, page="/self-care")
+    assert response.status_code == 422
+    assert "<title>Error: Mi plan de autocuidado" in text_of(response)
+    assert "Hasta 4.000 caracteres." in text_of(response)  # the number written the Spanish way
+    response = post_form(client, "/self-care", {"what_helps": "Caminar"}, page="/self-care")
+    page = text_of(client.get(response.location))
+    assert "Tu plan de autocuidado está guardado. Solo tú puedes verlo." in page
+    assert "Guardado por última vez: " in page
+    page = text_of(client.get("/self-care/print"))
+    assert "actualizado el " in page and " de 20" in page  # a Spanish date: "5 de marzo de 2026"
