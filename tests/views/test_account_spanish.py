@@ -232,3 +232,36 @@ def test_journal_and_self_care_plan_speak_spanish(client: FlaskClient) -> None:
     assert "Guardado por última vez: " in page
     page = text_of(client.get("/self-care/print"))
     assert "actualizado el " in page and " de 20" in page  # a Spanish date: "5 de marzo de 2026"
+
+
+# --- public and error pages --------------------------------------------------------------------
+
+
+def test_the_landing_page_speaks_spanish(client: FlaskClient) -> None:
+    page = text_of(spanish(client).get("/"))
+    assert "Por qué importa esta formación" in page
+    assert "Cómo funciona la certificación" in page
+    assert "Tiempo de lectura: unos " in page
+    english = text_of(client.application.test_client().get("/"))
+    assert "Why this training matters" in english
+    assert "Reading time: about " in english
+
+
+def test_error_pages_speak_spanish_and_the_api_stays_english(client: FlaskClient) -> None:
+    response = spanish(client).get("/no-such-page")
+    assert response.status_code == 404
+    page = text_of(response)
+    assert "<h1>No encontramos esa página</h1>" in page
+    assert "Error 404." in page
+    assert "Ir a la página de inicio" in page
+    response = client.get("/api/no-such-thing", headers={"Accept-Language": "es"})
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "We could not find that page"
+    # A form posted without its token: the message is Spanish too.
+    response = client.post("/sign-in", data={"email": "a@example.org", "password": "x"})
+    assert response.status_code == 400
+    assert "Al formulario le faltaba su código de seguridad" in text_of(response)
+    # An English reader's page is unchanged.
+    page = text_of(client.application.test_client().get("/no-such-page"))
+    assert "<h1>We could not find that page</h1>" in page
+    assert "Error 404." in page
