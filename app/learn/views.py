@@ -47,6 +47,9 @@ def dashboard() -> ResponseReturnValue:
         title_of=title_of,
         certificate_label=labels.certificate_label(mine),
         still_to_pass=[title_of(state.module.slug) for state in mine.modules if state.needed],
+        renewal_to_pass=[title_of(slug) for slug in mine.renewal.still_to_pass_slugs]
+        if mine.renewal
+        else [],
         english_only=english,
         language_note=note("some_modules") if english else None,
         places=progress.places(db.session, current_user.id, shown),

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.content.model import Course
+from app.content.translations import SOURCE_LANGUAGE, shown_in
+from app.labels import next_step_label
 from app.locale_format import format_date
 from app.models import (
     AuditEvent,
@@ -222,7 +224,7 @@ def due(session: Session, course: Course, site: Site, zone: tzinfo, now: datetim
     sent = _sent(session, ids)
     choices = _preferences(session, ids)
     reading = _last_reading(session, ids)
-    words = _Words(site, zone, now)
+    words = _Words(site, zone, now, course)
     found = []
     for user in users:
         # Worded in the mentor's own language (English when they never chose one).
@@ -356,8 +358,15 @@ class _Words:
     `force_locale(their language)`, so gettext and the dates follow it, not the command's.
     """
 
-    def __init__(self, site: Site, zone: tzinfo, now: datetime) -> None:
-        self.site, self.zone, self.now = site, zone, now
+    def __init__(self, site: Site, zone: tzinfo, now: datetime, course: Course) -> None:
+        self.site, self.zone, self.now, self.course = site, zone, now, course
+
+    def _title(self, slug: str) -> str:
+        """A module's title in the language being written (English where not offered)."""
+        locale = get_locale()
+        shown = shown_in(self.course, locale.language if locale else SOURCE_LANGUAGE)
+        module = shown.module(slug) or self.course.module(slug)
+        return module.title if module else slug
 
     def _day(self, moment: datetime | date) -> str:
         return format_date(moment, self.zone)
@@ -555,7 +564,7 @@ class _Words:
                 "and pass its quiz.",
                 day=due,
             )
-        title = item.module.title
+        title = self._title(item.module.slug)
         return self._notice(
             mentor.user,
             "refresher_due",
@@ -570,7 +579,11 @@ class _Words:
         )
 
     def nudge(self, mentor: standing.Standing, number: int) -> Notice:
-        step = mentor.next_step.label if mentor.next_step else gettext("Continue your training")
+        step = (
+            next_step_label(mentor.next_step, self._title)
+            if mentor.next_step
+            else gettext("Continue your training")
+        )
         last = (
             "\n\n" + gettext("This is the last message of this kind we will send.")
             if number == NUDGES_AT_MOST
@@ -600,7 +613,8 @@ class _Words:
         )
 
     def _still_to_pass(self, mentor: standing.Standing) -> str:
-        titles: Sequence[str] = mentor.renewal.still_to_pass if mentor.renewal else ()
+        slugs: Sequence[str] = mentor.renewal.still_to_pass_slugs if mentor.renewal else ()
+        titles = [self._title(slug) for slug in slugs]
         if not titles:
             return ""
         return gettext("Quizzes to pass again: %(titles)s.", titles=", ".join(titles)) + "\n\n"

@@ -281,6 +281,8 @@ class Renewal:
     is_open: bool
     next_certificate: Certificate | None
     still_to_pass: tuple[str, ...]
+    # The same modules by slug, for pages and mail that name them in the reader's language.
+    still_to_pass_slugs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -534,6 +536,9 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
             next_certificate=upcoming,
             still_to_pass=tuple(
                 state.module.title for state in modules if state.module.slug in plan.still_to_pass
+            ),
+            still_to_pass_slugs=tuple(
+                state.module.slug for state in modules if state.module.slug in plan.still_to_pass
             ),
         )
         if upcoming is not None:

@@ -11,9 +11,11 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from app.extensions import db
 from app.models import User
-from tests.conftest import csrf_from
+from tests.conftest import FIXTURE_COURSE, csrf_from
 from tests.factories import make_user, post_form, queued_mail, sign_in
 from tests.services.test_certificates import certify
+
+TRANSLATED_COURSE = FIXTURE_COURSE.parent / "course_es"
 
 
 @pytest.fixture
@@ -265,3 +267,33 @@ def test_error_pages_speak_spanish_and_the_api_stays_english(client: FlaskClient
     page = text_of(client.application.test_client().get("/no-such-page"))
     assert "<h1>We could not find that page</h1>" in page
     assert "Error 404." in page
+
+
+class TestWithTheSpanishCourse:
+    """The fixture course with alpha translated into Spanish."""
+
+    @pytest.fixture
+    def app_config(self, database_url: str) -> dict[str, object]:
+        """alpha offered in Spanish, beta partly, gamma not."""
+        return {
+            "MODULES_DIR": str(TRANSLATED_COURSE / "modules"),
+            "QUIZZES_DIR": str(TRANSLATED_COURSE / "quizzes"),
+        }
+
+    def test_a_nudge_names_the_next_step_and_its_module_in_spanish(
+        self, app: Flask, runner: FlaskCliRunner
+    ) -> None:
+        day = date(2027, 1, 20)
+        ana = make_user(name="Ana Pérez", now=datetime(2026, 12, 1, 12, tzinfo=UTC))
+        ana.language = "es"
+        db.session.commit()
+        result = runner.invoke(args=["notices", "send", "--today", day.isoformat()])
+        assert result.exit_code == 0, result.output
+        [nudge] = queued_mail(ana.email)
+        assert nudge.subject == "Tu formación de Mentor Ready te espera cuando estés listo/a"
+        assert "Tu próximo paso: Lee “Módulo alfa”." in nudge.body
+
+    def test_my_training_names_the_next_step_in_spanish(self, client: FlaskClient) -> None:
+        spanish_mentor(client)
+        page = text_of(client.get("/training"))
+        assert "Siguiente: Lee “Módulo alfa”" in page
