@@ -297,3 +297,12 @@ class TestWithTheSpanishCourse:
         spanish_mentor(client)
         page = text_of(client.get("/training"))
         assert "Siguiente: Lee “Módulo alfa”" in page
+
+
+def test_a_name_request_refused_by_the_rules_says_why_in_spanish(client: FlaskClient) -> None:
+    spanish_mentor(client, name="Ana Pérez")
+    page = text_of(client.get("/account/name"))
+    assert "<h1>Corrige tu nombre</h1>" in page
+    response = post_form(client, "/account/name", {"name": "Ana Pérez"}, page="/account/name")
+    assert response.status_code == 422
+    assert "Ese ya es el nombre registrado." in text_of(response)
