@@ -306,3 +306,12 @@ def test_a_name_request_refused_by_the_rules_says_why_in_spanish(client: FlaskCl
     response = post_form(client, "/account/name", {"name": "Ana Pérez"}, page="/account/name")
     assert response.status_code == 422
     assert "Ese ya es el nombre registrado." in text_of(response)
+
+
+def test_a_page_that_needs_a_sign_in_says_so_in_spanish(client: FlaskClient) -> None:
+    response = spanish(client).get("/training")
+    assert response.status_code == 302
+    assert "Inicia sesión para continuar, por favor." in text_of(client.get(response.location))
+    english = client.application.test_client()
+    response = english.get("/training")
+    assert "Please sign in to continue." in text_of(english.get(response.location))
