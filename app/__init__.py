@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -192,7 +193,9 @@ def _configure_extensions(app: Flask) -> None:
     limit_logger("flask-limiter", 60)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to continue."
+    # Translated when flashed, in the reader's language.
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.extensions import db
@@ -144,8 +145,11 @@ def recent_password_required(
                 confirmed = staff_sessions.moment(session.get(REAUTH_AT_KEY))
                 if staff_sessions.needs_password(confirmed, utcnow()):
                     flash(
-                        "For this action, please confirm your password first."
-                        + ("" if request.method == "GET" else " Then do it again."),
+                        gettext("For this action, please confirm your password first.")
+                        if request.method == "GET"
+                        else gettext(
+                            "For this action, please confirm your password first. Then do it again."
+                        ),
                         "info",
                     )
                     return redirect(url_for("auth.reauthenticate", next=_page_to_return_to()))

@@ -4,29 +4,41 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from app.content.translations import SOURCE_LANGUAGE
 from app.extensions import db, login_manager
 from app.input_checks import RefusedInput
 
 MESSAGES = {
     400: (
-        "Something in that request was not right",
-        "Please go back, reload the page and try again.",
+        _l("Something in that request was not right"),
+        _l("Please go back, reload the page and try again."),
     ),
-    403: ("This page is not open to you", "Your account does not have access to this page."),
-    404: ("We could not find that page", "The link may be old or mistyped."),
-    405: ("That action is not available here", "Please go back and use the buttons on the page."),
-    413: ("That was more than we can accept", "Please shorten what you entered and try again."),
-    429: ("Too many requests", "Please wait a minute before trying again."),
+    403: (
+        _l("This page is not open to you"),
+        _l("Your account does not have access to this page."),
+    ),
+    404: (_l("We could not find that page"), _l("The link may be old or mistyped.")),
+    405: (
+        _l("That action is not available here"),
+        _l("Please go back and use the buttons on the page."),
+    ),
+    413: (
+        _l("That was more than we can accept"),
+        _l("Please shorten what you entered and try again."),
+    ),
+    429: (_l("Too many requests"), _l("Please wait a minute before trying again.")),
     500: (
-        "Something went wrong on our side",
-        "It is not your fault. Please try again in a moment.",
+        _l("Something went wrong on our side"),
+        _l("It is not your fault. Please try again in a moment."),
     ),
     503: (
-        "The site is briefly unavailable",
-        "Nothing you entered was saved. Please try again in a minute.",
+        _l("The site is briefly unavailable"),
+        _l("Nothing you entered was saved. Please try again in a minute."),
     ),
 }
 RETRY_AFTER_SECONDS = 30
@@ -44,9 +56,11 @@ def _wants_json() -> bool:
 def _render(status: int, detail: str | None = None) -> tuple[object, int]:
     title, hint = MESSAGES.get(status, MESSAGES[500])
     if _wants_json():
-        return jsonify(error=title, status=status), status
+        # The API speaks no language but English words and codes, whoever asks.
+        with force_locale(SOURCE_LANGUAGE):
+            return jsonify(error=str(title), status=status), status
     return render_template(
-        "errors/error.html", status=status, title=title, hint=detail or hint
+        "errors/error.html", status=status, title=str(title), hint=detail or str(hint)
     ), status
 
 
@@ -57,8 +71,10 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> tuple[object, int]:
         return _render(
             400,
-            "The form was missing its security token or it had expired. "
-            "Please reload the page and submit the form again.",
+            gettext(
+                "The form was missing its security token or it had expired. "
+                "Please reload the page and submit the form again."
+            ),
         )
 
     @app.errorhandler(RefusedInput)

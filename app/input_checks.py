@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from flask import Flask, current_app, request
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
@@ -79,12 +80,15 @@ def refuse_unusable_input() -> None:
     if request.files and not _view_accepts_files():
         # No other page takes a file; a file part where a text field is expected would reach WTForms.
         raise RefusedInput(
-            "This form does not take files. Please type your answers in the form and send it again."
+            gettext(
+                "This form does not take files. Please type your answers in the form and send it "
+                "again."
+            )
         )
     if None in request.form:
         # Werkzeug keeps a multipart part whose header it cannot read under no name.
         raise RefusedInput(
-            "Part of the form could not be read. Please reload the page and try again."
+            gettext("Part of the form could not be read. Please reload the page and try again.")
         )
     if _has_nul(request.form.items(multi=True)):
         raise _nul_refusal()
@@ -109,7 +113,9 @@ def _has_nul(items: Iterable[tuple[str, str]]) -> bool:
 
 def _nul_refusal() -> RefusedInput:
     return RefusedInput(
-        "What you sent contains a NUL character (an invisible control character, often left by "
-        "copying from another program). Nothing was saved. Please remove it, or type the text "
-        "again, and send it once more."
+        gettext(
+            "What you sent contains a NUL character (an invisible control character, often left "
+            "by copying from another program). Nothing was saved. Please remove it, or type the "
+            "text again, and send it once more."
+        )
     )

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from flask import Flask, current_app
 
-from app.content.model import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_VISIBILITY, MENTOR_TYPES
+from app import labels
+from app.labels import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_LABELS, MENTOR_TYPE_VISIBILITY
+from app.locale_format import format_date, format_datetime
 from app.services import program
 from app.services.audit import action_label, detail_text
 from app.services.certificates import format_code
 from app.services.matching import MODEL_LABELS as MATCH_MODEL_LABELS
 from app.services.standing import CERTIFICATE_STATUS_LABELS
 from app.web import program_name, program_profile
-
-
-def format_datetime(value: datetime | None, zone: tzinfo = UTC) -> str:
-    """A date and time people read easily, in `zone` (the program's time zone on pages)."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:  # stored times are UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone).strftime("%-d %B %Y, %H:%M %Z")
-
-
-def format_date(value: Any, zone: tzinfo = UTC) -> str:
-    """A date people read easily; a moment in time becomes its date in `zone`."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-    return value.strftime("%-d %B %Y")
 
 
 def format_days(days: int) -> str:
@@ -54,10 +38,14 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["audit_detail"] = detail_text
     app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.filters["lines"] = program.text_html
-    app.jinja_env.globals["MENTOR_TYPES"] = MENTOR_TYPES
+    app.jinja_env.globals["MENTOR_TYPES"] = MENTOR_TYPE_LABELS
     app.jinja_env.globals["MENTOR_TYPE_DESCRIPTIONS"] = MENTOR_TYPE_DESCRIPTIONS
     app.jinja_env.globals["MENTOR_TYPE_VISIBILITY"] = MENTOR_TYPE_VISIBILITY
     app.jinja_env.globals["MATCH_MODEL_LABELS"] = MATCH_MODEL_LABELS
+    app.jinja_env.globals["module_status"] = labels.module_status
+    app.jinja_env.globals["checklist_label"] = labels.checklist_label
+    app.jinja_env.globals["checklist_text"] = labels.checklist_text
+    app.jinja_env.globals["next_step_label"] = labels.next_step_label
     app.jinja_env.filters["certificate_status"] = lambda status: (
         CERTIFICATE_STATUS_LABELS.get(status, "None") if status else "None"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.auth.account_forms import NoticePreferencesForm
@@ -27,7 +28,7 @@ def account() -> ResponseReturnValue:
             reminders=bool(form.reminders.data),
             nudges=bool(form.nudges.data),
         )
-        flash("Your choices are saved.", "success")
+        flash(gettext("Your choices are saved."), "success")
         return redirect(url_for("auth.account"))
     if form.errors:
         db.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,10 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
-from app.content.model import MENTOR_TYPES
+from app.labels import MENTOR_TYPE_LABELS
 from app.services.accounts import EMAIL_MAX, NAME_MAX
 
-CHOOSING_ADVICE = (
+CHOOSING_ADVICE = _l(
     "At least 15 characters. A few unrelated words make a strong, memorable password; "
     "spaces and any characters are welcome."
 )
@@ -33,123 +34,129 @@ class RegisterForm(FlaskForm):
     """A new mentor's account."""
 
     name = StringField(
-        "Full name",
+        _l("Full name"),
         validators=[
-            DataRequired("Enter your name."),
-            Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters."),
+            DataRequired(_l("Enter your name.")),
+            Length(max=NAME_MAX, message=_l("Use at most %(count)s characters.", count=NAME_MAX)),
         ],
-        description="As your program knows you. Certificates show it; public checks show only your first name and last initial.",
+        description=_l(
+            "As your program knows you. Certificates show it; public checks show only your first name and last initial."
+        ),
     )
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         filters=[strip_spaces],
         validators=[
-            DataRequired("Enter your email address."),
+            DataRequired(_l("Enter your email address.")),
             Length(max=EMAIL_MAX),
-            Email("Enter a valid email address, like name@example.org."),
+            Email(_l("Enter a valid email address, like name@example.org.")),
         ],
     )
     password = PasswordField(
-        "Password",
-        validators=[InputRequired("Choose a password.")],
+        _l("Password"),
+        validators=[InputRequired(_l("Choose a password."))],
         description=CHOOSING_ADVICE,
     )
     mentor_type = RadioField(
-        "What kind of mentor will you be?",
-        choices=[SelectChoice(key, label) for key, label in MENTOR_TYPES.items()],
-        validators=[InputRequired("Choose the kind of mentor you will be.")],
+        _l("What kind of mentor will you be?"),
+        choices=[SelectChoice(key, label) for key, label in MENTOR_TYPE_LABELS.items()],
+        validators=[InputRequired(_l("Choose the kind of mentor you will be."))],
         validate_choice=True,
-        invalid_choice_message="Choose one of the kinds of mentor listed.",
+        invalid_choice_message=_l("Choose one of the kinds of mentor listed."),
     )
-    submit = SubmitField("Create my account")
+    submit = SubmitField(_l("Create my account"))
 
 
 class SignInForm(FlaskForm):
     """Email and password."""
 
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         filters=[strip_spaces],
-        validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=EMAIL_MAX)],
     )
-    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
-    remember = BooleanField("Keep me signed in on this device for 30 days")
-    submit = SubmitField("Sign in")
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in on this device for 30 days"))
+    submit = SubmitField(_l("Sign in"))
 
 
 class SignOutForm(FlaskForm):
     """Sign-out is a POST so another site cannot sign a mentor out."""
 
-    submit = SubmitField("Sign out")
+    submit = SubmitField(_l("Sign out"))
 
 
 class ChangePasswordForm(FlaskForm):
     """The current password, then the new one."""
 
     current_password = PasswordField(
-        "Current password", validators=[InputRequired("Enter your current password.")]
+        _l("Current password"), validators=[InputRequired(_l("Enter your current password."))]
     )
     password = PasswordField(
-        "New password",
-        validators=[InputRequired("Choose a new password.")],
+        _l("New password"),
+        validators=[InputRequired(_l("Choose a new password."))],
         description=CHOOSING_ADVICE,
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class ForgotPasswordForm(FlaskForm):
     """Where to send a reset link."""
 
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         filters=[strip_spaces],
-        validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=EMAIL_MAX)],
     )
-    submit = SubmitField("Send me a reset link")
+    submit = SubmitField(_l("Send me a reset link"))
 
 
 class ConfirmEmailForm(FlaskForm):
     """One button: the address is confirmed by a person, not by a mail scanner opening links."""
 
-    submit = SubmitField("Confirm my email address")
+    submit = SubmitField(_l("Confirm my email address"))
 
 
 class ResendConfirmationForm(FlaskForm):
     """Where to send a new confirmation link."""
 
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         filters=[strip_spaces],
-        validators=[DataRequired("Enter your email address."), Length(max=EMAIL_MAX)],
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=EMAIL_MAX)],
     )
-    submit = SubmitField("Send me a new link")
+    submit = SubmitField(_l("Send me a new link"))
 
 
 class ResetPasswordForm(FlaskForm):
     """A new password chosen through an emailed link."""
 
     password = PasswordField(
-        "New password",
-        validators=[InputRequired("Choose a new password.")],
+        _l("New password"),
+        validators=[InputRequired(_l("Choose a new password."))],
         description=CHOOSING_ADVICE,
     )
-    submit = SubmitField("Set my password")
+    submit = SubmitField(_l("Set my password"))
 
 
 class NameRequestForm(FlaskForm):
     """A mentor asks staff to correct their legal name on their account and certificates."""
 
     name = StringField(
-        "Your full legal name",
+        _l("Your full legal name"),
         validators=[
-            DataRequired("Enter your full legal name."),
-            Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters."),
+            DataRequired(_l("Enter your full legal name.")),
+            Length(max=NAME_MAX, message=_l("Use at most %(count)s characters.", count=NAME_MAX)),
         ],
-        description="As it should appear on your certificate.",
+        description=_l("As it should appear on your certificate."),
     )
     note = TextAreaField(
-        "Anything staff should know (optional)",
-        validators=[Length(max=1000, message="Keep it under 1000 characters.")],
-        description="You do not need to explain why. Staff read this; it is never shown publicly.",
+        _l("Anything staff should know (optional)"),
+        validators=[
+            Length(max=1000, message=_l("Keep it under %(count)s characters.", count=1000))
+        ],
+        description=_l(
+            "You do not need to explain why. Staff read this; it is never shown publicly."
+        ),
     )
-    submit = SubmitField("Send my request")
+    submit = SubmitField(_l("Send my request"))

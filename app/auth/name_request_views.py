@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.auth.forms import NameRequestForm
@@ -31,13 +32,17 @@ def name_request() -> ResponseReturnValue:
             attach_error(form, error, default_field="name")
         else:
             flash(
-                "Thank you. Your request is with staff; you will see their answer on this page.",
+                gettext(
+                    "Thank you. Your request is with staff; you will see their answer on this page."
+                ),
                 "success",
             )
             return redirect(url_for("auth.name_request"))
     elif pending is not None and form.is_submitted():
         form.form_errors.append(
-            "You already have a request waiting. You can ask again once staff have answered."
+            gettext(
+                "You already have a request waiting. You can ask again once staff have answered."
+            )
         )
     return render_template(
         "auth/name_request.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -16,28 +17,36 @@ class CodeForm(FlaskForm):
     """A code from the authenticator app, or a recovery code."""
 
     code = StringField(
-        "Code",
+        _l("Code"),
         filters=[text_only],
-        validators=[DataRequired("Enter the code."), Length(max=32, message="Codes are short.")],
-        description="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        validators=[
+            DataRequired(_l("Enter the code.")),
+            Length(max=32, message=_l("Codes are short.")),
+        ],
+        description=_l(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
     )
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))
 
 
 class EnrolForm(FlaskForm):
     """The first code from a newly added authenticator app."""
 
     code = StringField(
-        "Code from your app",
+        _l("Code from your app"),
         filters=[text_only],
-        validators=[DataRequired("Enter the code."), Length(max=32, message="Codes are short.")],
-        description="After adding the account in your app, type the 6-digit code it shows.",
+        validators=[
+            DataRequired(_l("Enter the code.")),
+            Length(max=32, message=_l("Codes are short.")),
+        ],
+        description=_l("After adding the account in your app, type the 6-digit code it shows."),
     )
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 class ConfirmPasswordForm(FlaskForm):
     """The password again, before an export, a revocation or a role change."""
 
-    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
-    submit = SubmitField("Confirm")
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
+    submit = SubmitField(_l("Confirm"))

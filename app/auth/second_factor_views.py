@@ -6,6 +6,8 @@ from __future__ import annotations
 import segno
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -21,7 +23,7 @@ from app.services import accounts, second_factor
 from app.services.errors import DomainError
 from app.web import attach_error, safe_next
 
-SIGN_IN_AGAIN = "Please sign in again: the sign-in waited too long for its code."
+SIGN_IN_AGAIN = _l("Please sign in again: the sign-in waited too long for its code.")
 
 
 def _key_material() -> str:
@@ -31,7 +33,7 @@ def _key_material() -> str:
 def _qr_svg(uri: str) -> Markup:
     """The enrolment QR code as inline SVG (the CSP allows no data: images)."""
     svg = segno.make(uri, error="m").svg_inline(
-        scale=5, border=2, omitsize=True, title="QR code for your app"
+        scale=5, border=2, omitsize=True, title=gettext("QR code for your app")
     )
     # Made by segno from our own otpauth address, never from what a user typed.
     return Markup(svg)  # noqa: S704  # nosec B704
@@ -43,7 +45,7 @@ def second_factor_code() -> ResponseReturnValue:
     """Staff and admins give a code from their authenticator app (or a recovery code)."""
     pending = pending_sign_in()
     if pending is None:
-        flash(SIGN_IN_AGAIN, "info")
+        flash(str(SIGN_IN_AGAIN), "info")
         return redirect(url_for("auth.sign_in"))
     user, next_url = pending
     if not second_factor.is_enrolled(db.session, user.id):
@@ -59,8 +61,11 @@ def second_factor_code() -> ResponseReturnValue:
             if kind == "recovery":
                 left = second_factor.recovery_codes_left(db.session, user.id)
                 flash(
-                    f"You used a recovery code; {left} left. If you lost your phone, ask an "
-                    "administrator to reset your second factor.",
+                    gettext(
+                        "You used a recovery code; %(left)s left. If you lost your phone, ask an "
+                        "administrator to reset your second factor.",
+                        left=left,
+                    ),
                     "info",
                 )
             return redirect(next_url or url_for("staff.dashboard"))
@@ -73,7 +78,7 @@ def enrol_second_factor() -> ResponseReturnValue:
     """At the first staff sign-in: add the account to an authenticator app, confirm one code."""
     pending = pending_sign_in()
     if pending is None:
-        flash(SIGN_IN_AGAIN, "info")
+        flash(str(SIGN_IN_AGAIN), "info")
         return redirect(url_for("auth.sign_in"))
     user, next_url = pending
     if second_factor.is_enrolled(db.session, user.id):
@@ -120,7 +125,7 @@ def reauthenticate() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, current_user.email, form.password.data or "")
         if user is None or user.id != current_user.id:
-            form.password.errors = ["That password is not right."]
+            form.password.errors = [gettext("That password is not right.")]
         else:
             mark_password_confirmed()
             return redirect(next_url or url_for("staff.dashboard"))

@@ -13,6 +13,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE_NAME
 
@@ -28,6 +30,7 @@ from app.auth.forms import (
     SignOutForm,
 )
 from app.extensions import db, limiter
+from app.languages import current_language
 from app.services import accounts
 from app.services.errors import DomainError
 from app.web import attach_error, program_profile, safe_next, site
@@ -36,7 +39,7 @@ bp = Blueprint("auth", __name__)
 
 # Session key: the address the sign-in page fills in after a password was set through a link.
 SIGN_IN_EMAIL = "sign_in_email"
-SIGN_IN_FAILED = (
+SIGN_IN_FAILED = _l(
     "That email and password do not match an account. Check both and try again. "
     "After many failed tries an account pauses for a while; resetting its password ends the pause."
 )
@@ -74,6 +77,7 @@ def register() -> ResponseReturnValue:
                 password=form.password.data or "",
                 mentor_type=form.mentor_type.data or "",
                 site=site(),
+                language=current_language(),
             )
         except DomainError as error:
             attach_error(form, error)
@@ -100,7 +104,9 @@ def confirm_email(token: str) -> ResponseReturnValue:
             accounts.confirm_email(db.session, token)
         except DomainError:
             return _link_expired(url_for("auth.resend_confirmation"))
-        flash("Your email address is confirmed. Sign in to start your training.", "success")
+        flash(
+            gettext("Your email address is confirmed. Sign in to start your training."), "success"
+        )
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/confirm_email.html", form=form)
 
@@ -140,7 +146,7 @@ def sign_in() -> ResponseReturnValue:
             unconfirmed = True
         else:
             if user is None:
-                form.form_errors.append(SIGN_IN_FAILED)
+                form.form_errors.append(str(SIGN_IN_FAILED))
             elif user.is_staff:
                 # Staff are not signed in until the second factor: no staff page before it.
                 begin_second_factor(user, next_url)
@@ -168,7 +174,7 @@ def sign_out() -> ResponseReturnValue:
         accounts.end_all_sessions(db.session, current_user.id)
     logout_user()
     end_staff_session()
-    flash("You are signed out on every device.", "info")
+    flash(gettext("You are signed out on every device."), "info")
     return redirect(url_for("public.index"))
 
 
@@ -191,7 +197,9 @@ def change_password() -> ResponseReturnValue:
             # The session token changed: sign this device in again, keeping its remember-me.
             remember = _has_remember_cookie() and accounts.may_be_remembered(user)
             login_user(user, remember=remember, fresh=True)
-            flash("Your password is changed. Other devices have been signed out.", "success")
+            flash(
+                gettext("Your password is changed. Other devices have been signed out."), "success"
+            )
             return redirect(_home_for(user))
     return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
 
@@ -204,8 +212,10 @@ def forgot_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         accounts.request_password_reset(db.session, form.email.data or "", site=site())
         flash(
-            "If an account uses that address, we have sent it a link to reset the password. "
-            "The link works once, for one hour.",
+            gettext(
+                "If an account uses that address, we have sent it a link to reset the password. "
+                "The link works once, for one hour."
+            ),
             "info",
         )
         return redirect(url_for("auth.sign_in"))
@@ -248,8 +258,8 @@ def reset_password(token: str) -> ResponseReturnValue:
     return _set_password_page(
         token,
         "password_reset",
-        "Choose a new password",
-        "Your new password is set. Please sign in with it.",
+        gettext("Choose a new password"),
+        gettext("Your new password is set. Please sign in with it."),
     )
 
 
@@ -258,5 +268,8 @@ def reset_password(token: str) -> ResponseReturnValue:
 def accept_invite(token: str) -> ResponseReturnValue:
     """A new staff member chooses their own password through the invitation link."""
     return _set_password_page(
-        token, "invite", "Welcome: choose your password", "Your password is set. Please sign in."
+        token,
+        "invite",
+        gettext("Welcome: choose your password"),
+        gettext("Your password is set. Please sign in."),
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString, format_number, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.services.private_notes import NOTE_MAX, PLAN_FIELD_MAX, PLAN_SECTIONS
+from app.labels import PLAN_SECTIONS
+from app.services.private_notes import NOTE_MAX, PLAN_FIELD_MAX
 
 
 class MarkReadForm(FlaskForm):
@@ -34,7 +36,16 @@ class JournalForm(FlaskForm):
 
     text = TextAreaField(
         _l("My private notes"),
-        validators=[Length(max=NOTE_MAX, message=f"Notes can be up to {NOTE_MAX:,} characters.")],
+        validators=[
+            Length(
+                max=NOTE_MAX,
+                message=LazyString(
+                    lambda: gettext(
+                        "Notes can be up to %(count)s characters.", count=format_number(NOTE_MAX)
+                    )
+                ),
+            )
+        ],
         description=_l("Only you can see these notes. Staff cannot."),
     )
     submit = SubmitField(_l("Save my notes"))
@@ -44,7 +55,16 @@ def _plan_field(key: str) -> TextAreaField:
     label, hint = PLAN_SECTIONS[key]
     return TextAreaField(
         label,
-        validators=[Length(max=PLAN_FIELD_MAX, message=f"Up to {PLAN_FIELD_MAX:,} characters.")],
+        validators=[
+            Length(
+                max=PLAN_FIELD_MAX,
+                message=LazyString(
+                    lambda: gettext(
+                        "Up to %(count)s characters.", count=format_number(PLAN_FIELD_MAX)
+                    )
+                ),
+            )
+        ],
         description=hint,
     )
 
@@ -58,4 +78,4 @@ class SelfCarePlanForm(FlaskForm):
     boundaries = _plan_field("boundaries")
     commitments = _plan_field("commitments")
     check_in = _plan_field("check_in")
-    submit = SubmitField("Save my plan")
+    submit = SubmitField(_l("Save my plan"))

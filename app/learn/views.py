@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from app import labels
 from app.extensions import db
 from app.languages import english_only, not_translated_note, note, shown_course
 from app.learn.forms import (
@@ -16,7 +17,7 @@ from app.learn.forms import (
     PrecheckForm,
     SelfCarePlanForm,
 )
-from app.services import private_notes, program, progress, quizzes, screening, standing
+from app.services import private_notes, program, progress, quizzes, standing
 from app.services.errors import DomainError, NotFound
 from app.web import attach_error, current_course, program_profile
 
@@ -33,15 +34,29 @@ def dashboard() -> ResponseReturnValue:
     # Rules read the English course; titles and section names come in the reader's language.
     shown = shown_course()
     english = english_only()
+    mine = standing.for_mentor(db.session, current_user, course)
+
+    def title_of(slug: str) -> str:
+        module = shown.module(slug)
+        return module.title if module else slug
+
     return render_template(
         "learn/dashboard.html",
-        standing=standing.for_mentor(db.session, current_user, course),
+        standing=mine,
         shown=shown,
+        title_of=title_of,
+        certificate_label=labels.certificate_label(mine),
+        still_to_pass=[title_of(state.module.slug) for state in mine.modules if state.needed],
+        renewal_to_pass=[title_of(slug) for slug in mine.renewal.still_to_pass_slugs]
+        if mine.renewal
+        else [],
         english_only=english,
         language_note=note("some_modules") if english else None,
         places=progress.places(db.session, current_user.id, shown),
-        screening_guide=screening.guide(course, current_user.mentor_type),
-        coordinator_contact=screening.COORDINATOR_CONTACT,
+        screening_guide={
+            step: labels.step_guide(step) for step in course.screening_for(current_user.mentor_type)
+        },
+        coordinator_contact=str(labels.COORDINATOR_CONTACT),
         coordinator_html=program.coordinator_html(program_profile()),
     )
 
@@ -135,7 +150,7 @@ def precheck(slug: str) -> ResponseReturnValue:
         abort(400)
     if form.skip.data:
         quizzes.skip_precheck(db.session, current_user.id, course, slug)
-        flash("Pre-check skipped. Read on whenever you are ready.", "info")
+        flash(gettext("Pre-check skipped. Read on whenever you are ready."), "info")
         return redirect(url_for("learn.module", slug=slug))
     try:
         attempt = quizzes.start_attempt(db.session, current_user.id, course, slug, kind="precheck")
@@ -161,9 +176,9 @@ def save_journal(slug: str) -> ResponseReturnValue:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Your notes are saved. Only you can see them.", "success")
+            flash(gettext("Your notes are saved. Only you can see them."), "success")
     else:
-        flash(" ".join(form.text.errors) + " Nothing was saved.", "error")
+        flash(" ".join([*form.text.errors, gettext("Nothing was saved.")]), "error")
     return redirect(url_for("learn.module", slug=slug, _anchor="reflection-title"))
 
 
@@ -197,7 +212,7 @@ def self_care() -> ResponseReturnValue:
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("Your self-care plan is saved. Only you can see it.", "success")
+            flash(gettext("Your self-care plan is saved. Only you can see it."), "success")
             return redirect(url_for("learn.self_care"))
     return render_template(
         "learn/self_care.html", form=form, plan=plan
@@ -209,6 +224,4 @@ def self_care() -> ResponseReturnValue:
 def self_care_print() -> ResponseReturnValue:
     """A clean page of the plan for printing or saving as PDF from the browser."""
     plan = private_notes.self_care_plan(db.session, current_user.id)
-    return render_template(
-        "learn/self_care_print.html", plan=plan, sections=private_notes.PLAN_SECTIONS
-    )
+    return render_template("learn/self_care_print.html", plan=plan, sections=labels.PLAN_SECTIONS)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy.orm import Session
 
 from app.content.model import MENTOR_TYPES
-from app.content.translations import LANGUAGES
+from app.content.translations import LANGUAGES, SOURCE_LANGUAGE
 from app.models import ROLES, AccountToken, User, new_session_token, utcnow
 from app.services import audit, outbox, passwords
 from app.services.errors import DomainError
@@ -70,16 +72,18 @@ def find_by_session_token(session: Session, token: str) -> User | None:
 def _check_name(name: str) -> str:
     name = normalise_name(name)
     if not name:
-        raise DomainError("Enter your name.", field="name")
+        raise DomainError(gettext("Enter your name."), field="name")
     if len(name) > NAME_MAX:
-        raise DomainError(f"Use at most {NAME_MAX} characters for your name.", field="name")
+        raise DomainError(
+            gettext("Use at most %(count)s characters for your name.", count=NAME_MAX), field="name"
+        )
     return name
 
 
 def _check_email(email: str) -> str:
     email = normalise_email(email)
     if not email or "@" not in email or len(email) > EMAIL_MAX:
-        raise DomainError("Enter a valid email address.", field="email")
+        raise DomainError(gettext("Enter a valid email address."), field="email")
     return email
 
 
@@ -149,6 +153,18 @@ def create_account(
     return user
 
 
+def in_language_of(user: User) -> AbstractContextManager[None]:
+    """Write what follows (gettext, dates) in `user`'s stored language, English when none.
+
+    Mail is worded when it is queued, in or out of a request, never in the sender's language.
+    """
+    return force_locale(user.language if user.language in LANGUAGES else SOURCE_LANGUAGE)
+
+
+def _hello(user: User) -> str:
+    return gettext("Hello %(name)s,", name=user.first_name) + "\n\n"
+
+
 def register_mentor(
     session: Session,
     *,
@@ -157,18 +173,22 @@ def register_mentor(
     password: str,
     mentor_type: str,
     site: Site,
+    language: str | None = None,
     now: datetime | None = None,
 ) -> None:
     """Self-registration: always a mentor; whether or not the email is known, a mail is queued.
 
     A new address gets a confirmation link; a confirmed account's holder is told someone tried
-    to register and given a reset link. The caller shows the same page in every case.
+    to register and given a reset link. The caller shows the same page in every case. A new
+    sign-up keeps `language` (the one the form was read in, when one of LANGUAGES), so its mail
+    and pages are in it; a known account keeps its own.
     """
+    language = language if language in LANGUAGES else None
     now = now or utcnow()
     name = _check_name(name)
     email = _check_email(email)
     if mentor_type not in MENTOR_TYPES:
-        raise DomainError("Choose the kind of mentor you will be.", field="mentor_type")
+        raise DomainError(gettext("Choose the kind of mentor you will be."), field="mentor_type")
     _check_password(password, name, email)
     # Hashed on every path, so the answer takes as long for a known address as for a new one.
     password_hash = passwords.hash_password(password)
@@ -180,6 +200,7 @@ def register_mentor(
             password_hash=password_hash,
             role="mentor",
             mentor_type=mentor_type,
+            language=language,
             created_at=now,
             password_changed_at=now,
         )
@@ -197,6 +218,7 @@ def register_mentor(
         # A sign-up never confirmed is nobody's yet: the latest one stands, and only the person
         # who can read the mailbox can confirm it.
         existing.name, existing.mentor_type = name, mentor_type
+        existing.language = language or existing.language
         existing.password_hash, existing.password_changed_at = password_hash, now
         end_links(session, existing.id, ("confirm_email",), now)
         _queue_confirmation(session, existing, site, now)
@@ -207,35 +229,59 @@ def register_mentor(
 
 def _queue_confirmation(session: Session, user: User, site: Site, now: datetime) -> None:
     raw = issue_token(session, user, "confirm_email", timedelta(hours=CONFIRM_HOURS), now)
-    outbox.enqueue(
-        session,
-        user.email,
-        f"Confirm your email address for {site.program_name}",
-        f"Hello {user.first_name},\n\n"
-        f"Thank you for signing up to {site.program_name}. Open this link within "
-        f"{CONFIRM_HOURS} hours to confirm your email address; then sign in to start your "
-        f"training:\n\n{site.base_url}/confirm-email/{raw}\n\n"
-        "If you did not sign up, you can ignore this message: without the link, nobody can use "
-        "the account.\n",
-        now=now,
-    )
+    with in_language_of(user):
+        subject = gettext("Confirm your email address for %(program)s", program=site.program_name)
+        body = (
+            _hello(user)
+            + gettext(
+                "Thank you for signing up to %(program)s. Open this link within %(hours)s hours "
+                "to confirm your email address; then sign in to start your training:",
+                program=site.program_name,
+                hours=CONFIRM_HOURS,
+            )
+            + f"\n\n{site.base_url}/confirm-email/{raw}\n\n"
+            + gettext(
+                "If you did not sign up, you can ignore this message: without the link, nobody "
+                "can use the account."
+            )
+            + "\n"
+        )
+    outbox.enqueue(session, user.email, subject, body, now=now)
 
 
 def _queue_registration_attempt_notice(
     session: Session, user: User, site: Site, now: datetime
 ) -> None:
     raw = issue_token(session, user, "password_reset", timedelta(hours=RESET_HOURS), now)
+    with in_language_of(user):
+        subject = gettext(
+            "Someone tried to sign up to %(program)s with your email address",
+            program=site.program_name,
+        )
+        body = (
+            _hello(user)
+            + gettext(
+                "Someone tried to create a %(program)s account with this email address, which "
+                "already has an account. Nothing was changed.",
+                program=site.program_name,
+            )
+            + "\n\n"
+            + ngettext(
+                "If it was you, you can simply sign in. If you have forgotten your password, "
+                "open this link within %(num)d hour to choose a new one:",
+                "If it was you, you can simply sign in. If you have forgotten your password, "
+                "open this link within %(num)d hours to choose a new one:",
+                RESET_HOURS,
+            )
+            + f"\n\n{site.base_url}/reset-password/{raw}\n\n"
+            + gettext("If it was not you, you can ignore this message; your account is safe.")
+            + "\n"
+        )
     outbox.enqueue(
         session,
         user.email,
-        f"Someone tried to sign up to {site.program_name} with your email address",
-        f"Hello {user.first_name},\n\n"
-        f"Someone tried to create a {site.program_name} account with this email address, which "
-        "already has an account. Nothing was changed.\n\n"
-        "If it was you, you can simply sign in. If you have forgotten your password, open this "
-        f"link within {RESET_HOURS} hour to choose a new one:\n\n"
-        f"{site.base_url}/reset-password/{raw}\n\n"
-        "If it was not you, you can ignore this message; your account is safe.\n",
+        subject,
+        body,
         # At most one such notice an hour, however often someone submits the form.
         key=f"registration-attempt:{user.id}:{now:%Y-%m-%dT%H}",
         now=now,
@@ -248,7 +294,7 @@ def confirm_email(session: Session, raw: str, now: datetime | None = None) -> Us
     user = token_user(session, raw, "confirm_email", now)
     if user is None or not _use_token(session, raw, now):
         session.rollback()
-        raise DomainError("This link has expired or was already used. Ask for a new one.")
+        raise DomainError(gettext("This link has expired or was already used. Ask for a new one."))
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
         audit.record(
@@ -302,7 +348,9 @@ def authenticate(
         return None
     if user.email_confirmed_at is None:
         raise EmailNotConfirmed(
-            "Confirm your email address first: open the link we emailed you when you signed up."
+            gettext(
+                "Confirm your email address first: open the link we emailed you when you signed up."
+            )
         )
     if user.failed_sign_ins or user.lockouts or user.locked_until is not None:
         _clear_failures(user)
@@ -356,19 +404,41 @@ def _queue_lock_notice(
 ) -> None:
     raw = issue_token(session, user, "password_reset", timedelta(hours=RESET_HOURS), now)
     minutes = int(pause.total_seconds() // 60)
-    length = f"{minutes // 60} hours" if minutes >= 120 else f"{minutes} minutes"
+    with in_language_of(user):
+        length = (
+            ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+            if minutes >= 120
+            else ngettext("%(num)d minute", "%(num)d minutes", minutes)
+        )
+        subject = gettext(
+            "Sign-in to your %(program)s account is paused", program=site.program_name
+        )
+        body = (
+            _hello(user)
+            + gettext(
+                "Someone typed a wrong password for your %(program)s account %(count)s times in "
+                "a row, so signing in is paused for %(length)s. Your password was not given away.",
+                program=site.program_name,
+                count=LOCK_AFTER_FAILURES,
+                length=length,
+            )
+            + "\n\n"
+            + ngettext(
+                "If it was you, wait and try again, or choose a new password now with this link "
+                "(it ends the pause; it works once, for %(num)d hour):",
+                "If it was you, wait and try again, or choose a new password now with this link "
+                "(it ends the pause; it works once, for %(num)d hours):",
+                RESET_HOURS,
+            )
+            + f"\n\n{site.base_url}/reset-password/{raw}\n\n"
+            + gettext("If it was not you, choosing a new, unusual password is a good idea.")
+            + "\n"
+        )
     outbox.enqueue(
         session,
         user.email,
-        f"Sign-in to your {site.program_name} account is paused",
-        f"Hello {user.first_name},\n\n"
-        f"Someone typed a wrong password for your {site.program_name} account "
-        f"{LOCK_AFTER_FAILURES} times in a row, so signing in is paused for {length}. "
-        "Your password was not given away.\n\n"
-        "If it was you, wait and try again, or choose a new password now with this link (it "
-        f"ends the pause; it works once, for {RESET_HOURS} hour):\n\n"
-        f"{site.base_url}/reset-password/{raw}\n\n"
-        "If it was not you, choosing a new, unusual password is a good idea.\n",
+        subject,
+        body,
         key=f"account-paused:{user.id}:{user.locked_until.isoformat() if user.locked_until else ''}",
         now=now,
     )
@@ -405,7 +475,7 @@ def change_password(
     if user is None:
         raise DomainError("No such account.")
     if not passwords.verify_password(user.password_hash, current):
-        raise DomainError("Your current password is not right.", field="current_password")
+        raise DomainError(gettext("Your current password is not right."), field="current_password")
     _check_password(new, user.name, user.email)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
@@ -483,17 +553,25 @@ def request_password_reset(
         subject_user_id=user.id,
         now=now,
     )
-    outbox.enqueue(
-        session,
-        user.email,
-        f"Reset your {site.program_name} password",
-        f"Hello {user.first_name},\n\n"
-        f"Someone asked to reset the password of your {site.program_name} account. "
-        f"If it was you, open this link within {RESET_HOURS} hour to choose a new password:\n\n"
-        f"{site.base_url}/reset-password/{raw}\n\n"
-        "If it was not you, you can ignore this message; your password has not changed.\n",
-        now=now,
-    )
+    with in_language_of(user):
+        subject = gettext("Reset your %(program)s password", program=site.program_name)
+        body = (
+            _hello(user)
+            + ngettext(
+                "Someone asked to reset the password of your %(program)s account. If it was you, "
+                "open this link within %(num)d hour to choose a new password:",
+                "Someone asked to reset the password of your %(program)s account. If it was you, "
+                "open this link within %(num)d hours to choose a new password:",
+                RESET_HOURS,
+                program=site.program_name,
+            )
+            + f"\n\n{site.base_url}/reset-password/{raw}\n\n"
+            + gettext(
+                "If it was not you, you can ignore this message; your password has not changed."
+            )
+            + "\n"
+        )
+    outbox.enqueue(session, user.email, subject, body, now=now)
     session.commit()
 
 
@@ -519,11 +597,11 @@ def set_password_with_token(
     now = now or utcnow()
     user = token_user(session, raw, purpose, now)
     if user is None:
-        raise DomainError("This link has expired or was already used. Ask for a new one.")
+        raise DomainError(gettext("This link has expired or was already used. Ask for a new one."))
     _check_password(new, user.name, user.email)
     if not _use_token(session, raw, now):
         session.rollback()
-        raise DomainError("This link has expired or was already used. Ask for a new one.")
+        raise DomainError(gettext("This link has expired or was already used. Ask for a new one."))
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
     user.session_token = new_session_token()

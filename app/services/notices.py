@@ -12,13 +12,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
+from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.content.model import Course
+from app.content.translations import SOURCE_LANGUAGE, shown_in
+from app.labels import next_step_label
+from app.locale_format import format_date
 from app.models import (
     AuditEvent,
     Certificate,
@@ -32,7 +36,7 @@ from app.models import (
 )
 from app.services import certificates as certs
 from app.services import outbox, standing
-from app.services.accounts import Site
+from app.services.accounts import Site, in_language_of
 
 # Reminders and nudges a mentor may turn off; every other notice is about their certificate
 # itself and is always sent.
@@ -220,19 +224,21 @@ def due(session: Session, course: Course, site: Site, zone: tzinfo, now: datetim
     sent = _sent(session, ids)
     choices = _preferences(session, ids)
     reading = _last_reading(session, ids)
-    words = _Words(site, zone, now)
+    words = _Words(site, zone, now, course)
     found = []
     for user in users:
-        notice = _most_relevant(
-            standings[user.id],
-            decisions.get(user.id),
-            names.get(user.id),
-            sent.get(user.id, {}),
-            choices.get(user.id, Preferences()),
-            reading.get(user.id),
-            words,
-            now,
-        )
+        # Worded in the mentor's own language (English when they never chose one).
+        with in_language_of(user):
+            notice = _most_relevant(
+                standings[user.id],
+                decisions.get(user.id),
+                names.get(user.id),
+                sent.get(user.id, {}),
+                choices.get(user.id, Preferences()),
+                reading.get(user.id),
+                words,
+                now,
+            )
         if notice is not None:
             found.append(notice)
     return found
@@ -346,20 +352,32 @@ def _nudge(
 
 
 class _Words:
-    """The notices' subjects and bodies: plain, warm, and never a reason for a staff decision."""
+    """The notices' subjects and bodies: plain, warm, and never a reason for a staff decision.
 
-    def __init__(self, site: Site, zone: tzinfo, now: datetime) -> None:
-        self.site, self.zone, self.now = site, zone, now
+    Written in the recipient's language: `due` builds each mentor's notice inside
+    `force_locale(their language)`, so gettext and the dates follow it, not the command's.
+    """
 
-    def _day(self, moment: datetime) -> str:
-        return f"{moment.astimezone(self.zone):%-d %B %Y}"
+    def __init__(self, site: Site, zone: tzinfo, now: datetime, course: Course) -> None:
+        self.site, self.zone, self.now, self.course = site, zone, now, course
+
+    def _title(self, slug: str) -> str:
+        """A module's title in the language being written (English where not offered)."""
+        locale = get_locale()
+        shown = shown_in(self.course, locale.language if locale else SOURCE_LANGUAGE)
+        module = shown.module(slug) or self.course.module(slug)
+        return module.title if module else slug
+
+    def _day(self, moment: datetime | date) -> str:
+        return format_date(moment, self.zone)
 
     def _notice(self, user: User, kind: str, key: object, subject: str, text: str) -> Notice:
-        footer = (
-            "\n\nYou can choose which reminders you receive on your account page (sign in "
-            f"first if asked):\n{account_url(self.site)}\n"
+        footer = gettext(
+            "You can choose which reminders you receive on your account page (sign in "
+            "first if asked):"
         )
-        body = f"Hello {user.first_name},\n\n{text}{footer}"
+        hello = gettext("Hello %(name)s,", name=user.first_name)
+        body = f"{hello}\n\n{text}\n\n{footer}\n{account_url(self.site)}\n"
         return Notice(user.id, user.email, kind, str(key), subject, body)
 
     def _certificate_url(self, certificate: Certificate) -> str:
@@ -367,23 +385,34 @@ class _Words:
 
     def issued(self, user: User, certificate: Certificate) -> Notice:
         code = certs.format_code(certificate.code)
+        url = self._certificate_url(certificate)
         return self._notice(
             user,
             "issued",
             certificate.id,
-            f"Your {self.site.program_name} certificate is ready",
-            "Congratulations: you have passed every quiz, and your certificate has been issued. "
-            "Thank you for the time and care you have put into preparing to mentor youth who "
-            "experienced exploitation.\n\n"
-            f"Certificate code: {code}\n"
-            f"Valid from {self._day(certificate.valid_from)} until "
-            f"{self._day(certificate.valid_until)}.\n\n"
-            "See your certificate here:\n"
-            f"{self._certificate_url(certificate)}\n"
-            "Download it as a PDF (sign in first if asked):\n"
-            f"{self._certificate_url(certificate)}/certificate.pdf\n\n"
-            "Anyone you share the code with can check that it is genuine at "
-            f"{self.site.base_url}/verify.",
+            gettext("Your %(program)s certificate is ready", program=self.site.program_name),
+            gettext(
+                "Congratulations: you have passed every quiz, and your certificate has been "
+                "issued. Thank you for the time and care you have put into preparing to mentor "
+                "youth who experienced exploitation."
+            )
+            + "\n\n"
+            + gettext("Certificate code: %(code)s", code=code)
+            + "\n"
+            + gettext(
+                "Valid from %(start)s until %(end)s.",
+                start=self._day(certificate.valid_from),
+                end=self._day(certificate.valid_until),
+            )
+            + "\n\n"
+            + gettext("See your certificate here:")
+            + f"\n{url}\n"
+            + gettext("Download it as a PDF (sign in first if asked):")
+            + f"\n{url}/certificate.pdf\n\n"
+            + gettext(
+                "Anyone you share the code with can check that it is genuine at %(url)s.",
+                url=f"{self.site.base_url}/verify",
+            ),
         )
 
     def renewal_open(self, mentor: standing.Standing, certificate: Certificate) -> Notice:
@@ -391,12 +420,19 @@ class _Words:
             mentor.user,
             "renewal_open",
             certificate.id,
-            f"You can renew your {self.site.program_name} certificate now",
-            f"Your certificate is valid until {self._day(certificate.valid_until)}. From now "
-            "on, passing the quizzes again counts towards your next certificate, which starts "
-            "the day your current one ends, so you lose nothing by starting early.\n\n"
-            f"{self._still_to_pass(mentor)}"
-            f"Your training page shows where to begin:\n{self.site.base_url}/training",
+            gettext(
+                "You can renew your %(program)s certificate now", program=self.site.program_name
+            ),
+            gettext(
+                "Your certificate is valid until %(end)s. From now on, passing the quizzes again "
+                "counts towards your next certificate, which starts the day your current one "
+                "ends, so you lose nothing by starting early.",
+                end=self._day(certificate.valid_until),
+            )
+            + "\n\n"
+            + self._still_to_pass(mentor)
+            + gettext("Your training page shows where to begin:")
+            + f"\n{self.site.base_url}/training",
         )
 
     def expiring(self, mentor: standing.Standing, kind: str, certificate: Certificate) -> Notice:
@@ -405,17 +441,32 @@ class _Words:
             certificate.valid_until.astimezone(self.zone).date()
             - self.now.astimezone(self.zone).date()
         ).days
-        when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
+        if days == 0:
+            when = gettext("today")
+        elif days == 1:
+            when = gettext("tomorrow")
+        else:
+            when = ngettext("in %(num)d day", "in %(num)d days", days)
         until = self._day(certificate.valid_until)
         return self._notice(
             mentor.user,
             kind,
             certificate.id,
-            f"Your {self.site.program_name} certificate ends on {until}",
-            f"A friendly reminder: your certificate is valid until {until}, {when}. To keep "
-            "it current, pass the quizzes again before then.\n\n"
-            f"{self._still_to_pass(mentor)}"
-            f"Your training page shows what is left:\n{self.site.base_url}/training",
+            gettext(
+                "Your %(program)s certificate ends on %(end)s",
+                program=self.site.program_name,
+                end=until,
+            ),
+            gettext(
+                "A friendly reminder: your certificate is valid until %(end)s, %(when)s. To keep "
+                "it current, pass the quizzes again before then.",
+                end=until,
+                when=when,
+            )
+            + "\n\n"
+            + self._still_to_pass(mentor)
+            + gettext("Your training page shows what is left:")
+            + f"\n{self.site.base_url}/training",
         )
 
     def expired(self, user: User, certificate: Certificate) -> Notice:
@@ -423,38 +474,44 @@ class _Words:
             user,
             "expired",
             certificate.id,
-            f"Your {self.site.program_name} certificate has ended",
-            f"Your certificate ended on {self._day(certificate.valid_until)}. You can renew it "
-            "whenever you are ready by passing the quizzes again; your training page shows "
-            f"where to begin:\n{self.site.base_url}/training\n\n"
-            "If you have any questions, your coordinator is glad to help.",
+            gettext("Your %(program)s certificate has ended", program=self.site.program_name),
+            gettext(
+                "Your certificate ended on %(end)s. You can renew it whenever you are ready by "
+                "passing the quizzes again; your training page shows where to begin:",
+                end=self._day(certificate.valid_until),
+            )
+            + f"\n{self.site.base_url}/training\n\n"
+            + gettext("If you have any questions, your coordinator is glad to help."),
         )
 
     def decision(self, user: User, kind: str, action: CertificateAction) -> Notice:
         # Neutral on purpose: the reason stays with the program, never in a mailbox.
-        subject, text = {
-            "suspended": (
-                f"An update about your {self.site.program_name} certificate",
+        program_name = self.site.program_name
+        if kind == "suspended":
+            subject = gettext("An update about your %(program)s certificate", program=program_name)
+            text = gettext(
                 "Your certificate has been put on hold by your program for now. Your "
-                "coordinator will be in touch with you.",
-            ),
-            "lifted": (
-                f"Your {self.site.program_name} certificate is no longer on hold",
-                "The hold on your certificate has been lifted.",
-            ),
-            "revoked": (
-                f"An update about your {self.site.program_name} certificate",
+                "coordinator will be in touch with you."
+            )
+        elif kind == "lifted":
+            subject = gettext(
+                "Your %(program)s certificate is no longer on hold", program=program_name
+            )
+            text = gettext("The hold on your certificate has been lifted.")
+        else:
+            subject = gettext("An update about your %(program)s certificate", program=program_name)
+            text = gettext(
                 "Your program has ended your certificate; it is no longer active. Please talk "
-                "with your coordinator if you have any questions.",
-            ),
-        }[kind]
+                "with your coordinator if you have any questions."
+            )
         return self._notice(
             user,
             kind,
             action.id,
             subject,
-            f"{text}\n\nYour certificate page shows how it stands:\n"
-            f"{self._certificate_url(action.certificate)}",
+            f"{text}\n\n"
+            + gettext("Your certificate page shows how it stands:")
+            + f"\n{self._certificate_url(action.certificate)}",
         )
 
     def name_decision(self, mentor: standing.Standing, event: AuditEvent) -> Notice:
@@ -465,53 +522,70 @@ class _Words:
                 mentor.user,
                 kind,
                 event.id,
-                "About your request to correct your name",
-                "Your coordinator has looked at your request to correct your name and has not "
-                "changed it. Their note is on this page, where you can also ask again:\n"
-                f"{self.site.base_url}/account/name",
+                gettext("About your request to correct your name"),
+                gettext(
+                    "Your coordinator has looked at your request to correct your name and has "
+                    "not changed it. Their note is on this page, where you can also ask again:"
+                )
+                + f"\n{self.site.base_url}/account/name",
             )
         reissued = (
-            "Your certificate has been re-issued with the corrected name and a new code (the "
-            "old code now shows as replaced). Download the new PDF from your training page:\n"
-            f"{self.site.base_url}/training"
+            gettext(
+                "Your certificate has been re-issued with the corrected name and a new code (the "
+                "old code now shows as replaced). Download the new PDF from your training page:"
+            )
+            + f"\n{self.site.base_url}/training"
             if mentor.chain.certificates
-            else "Your certificate will carry this name when you earn it."
+            else gettext("Your certificate will carry this name when you earn it.")
         )
         return self._notice(
             mentor.user,
             kind,
             event.id,
-            f"Your name has been corrected in {self.site.program_name}",
-            f"The name we have on record for you is now: {mentor.user.name}.\n\n{reissued}",
+            gettext("Your name has been corrected in %(program)s", program=self.site.program_name),
+            gettext("The name we have on record for you is now: %(name)s.", name=mentor.user.name)
+            + f"\n\n{reissued}",
         )
 
     def refresher_due(self, mentor: standing.Standing, item: standing.RefresherDue) -> Notice:
         changes = "\n".join(f"- {change.summary}" for change in item.changes)
-        due = f"{item.due_on:%-d %B %Y}"
+        due = self._day(item.due_on)
         if item.overdue:
-            when = (
-                f"The refresher was due by {due}, so your certificate is on hold for new "
-                "matches until you take it. It takes only a short while:"
+            when = gettext(
+                "The refresher was due by %(day)s, so your certificate is on hold for new "
+                "matches until you take it. It takes only a short while: read the module again "
+                "and pass its quiz.",
+                day=due,
             )
         else:
-            when = (
-                f"Your certificate still counts; please take the refresher by {due}, after "
-                "which it would be on hold for new matches until you do:"
+            when = gettext(
+                "Your certificate still counts; please take the refresher by %(day)s, after "
+                "which it would be on hold for new matches until you do: read the module again "
+                "and pass its quiz.",
+                day=due,
             )
+        title = self._title(item.module.slug)
         return self._notice(
             mentor.user,
             "refresher_due",
             f"{item.certificate_id}:{item.module.slug}:{item.version}",
-            f"“{item.module.title}” has changed: a short refresher",
-            f"We have updated “{item.module.title}”, part of the training your certificate "
-            f"covers. What changed:\n{changes}\n\n{when} read the module again and pass its "
-            f"quiz.\n\n{self.site.base_url}/modules/{item.module.slug}",
+            gettext("“%(title)s” has changed: a short refresher", title=title),
+            gettext(
+                "We have updated “%(title)s”, part of the training your certificate covers. "
+                "What changed:",
+                title=title,
+            )
+            + f"\n{changes}\n\n{when}\n\n{self.site.base_url}/modules/{item.module.slug}",
         )
 
     def nudge(self, mentor: standing.Standing, number: int) -> Notice:
-        step = mentor.next_step.label if mentor.next_step else "Continue your training"
+        step = (
+            next_step_label(mentor.next_step, self._title)
+            if mentor.next_step
+            else gettext("Continue your training")
+        )
         last = (
-            "\n\nThis is the last message of this kind we will send."
+            "\n\n" + gettext("This is the last message of this kind we will send.")
             if number == NUDGES_AT_MOST
             else ""
         )
@@ -519,18 +593,31 @@ class _Words:
             mentor.user,
             NUDGE_KIND,
             number,
-            f"Your {self.site.program_name} training is here when you are ready",
-            "It has been a little while since you last visited your training. There is no "
-            "rush: your place is saved, and you can go at your own pace.\n\n"
-            f"Your next step: {step}.\n{self.site.base_url}/training\n\n"
-            "Youth who experienced exploitation deserve mentors who feel prepared, and the "
-            "course is there to help you feel that way. If now is not a good time, that is "
-            f"all right too.{last}",
+            gettext(
+                "Your %(program)s training is here when you are ready",
+                program=self.site.program_name,
+            ),
+            gettext(
+                "It has been a little while since you last visited your training. There is no "
+                "rush: your place is saved, and you can go at your own pace."
+            )
+            + "\n\n"
+            + gettext("Your next step: %(step)s.", step=step)
+            + f"\n{self.site.base_url}/training\n\n"
+            + gettext(
+                "Youth who experienced exploitation deserve mentors who feel prepared, and the "
+                "course is there to help you feel that way. If now is not a good time, that is "
+                "all right too."
+            )
+            + last,
         )
 
     def _still_to_pass(self, mentor: standing.Standing) -> str:
-        titles: Sequence[str] = mentor.renewal.still_to_pass if mentor.renewal else ()
-        return f"Quizzes to pass again: {', '.join(titles)}.\n\n" if titles else ""
+        slugs: Sequence[str] = mentor.renewal.still_to_pass_slugs if mentor.renewal else ()
+        titles = [self._title(slug) for slug in slugs]
+        if not titles:
+            return ""
+        return gettext("Quizzes to pass again: %(titles)s.", titles=", ".join(titles)) + "\n\n"
 
 
 # --- queuing ---------------------------------------------------------------------------------

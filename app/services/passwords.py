@@ -8,6 +8,7 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext
 
 MIN_LENGTH = 15
 MAX_LENGTH = 256
@@ -39,21 +40,29 @@ def password_problem(password: str, context: tuple[str, ...] = ()) -> str | None
     password = normalise(password)
     length = len(password)
     if length < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters (this one has {length}). A short phrase works well."
+        return gettext(
+            "Use at least %(least)s characters (this one has %(length)s). A short phrase works well.",
+            least=MIN_LENGTH,
+            length=length,
+        )
     if length > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return gettext("Use at most %(count)s characters.", count=MAX_LENGTH)
     folded = password.casefold()
     squeezed = "".join(folded.split())
     if folded in _common_passwords() or squeezed in _common_passwords():
-        return (
+        return gettext(
             "That password is too common: it appears in lists attackers try first. Choose another."
         )
     if len(set(squeezed)) <= 2:
-        return "That password repeats the same characters. Choose something less predictable."
+        return gettext(
+            "That password repeats the same characters. Choose something less predictable."
+        )
     for word in context:
         word = word.casefold().strip()
         if len(word) >= 4 and word in folded and len(folded) - len(word) < 8:
-            return "That password is mostly your name or email address. Choose something else."
+            return gettext(
+                "That password is mostly your name or email address. Choose something else."
+            )
     return None
 
 

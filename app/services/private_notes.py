@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import format_number, gettext
 from sqlalchemy.orm import Session
 
 from app.content.model import Course
@@ -68,7 +69,11 @@ def save_journal(
     text = text.replace("\r\n", "\n").strip()
     if len(text) > NOTE_MAX:
         raise DomainError(
-            f"Notes can be up to {NOTE_MAX:,} characters. Nothing was saved.", field="text"
+            gettext(
+                "Notes can be up to %(count)s characters. Nothing was saved.",
+                count=format_number(NOTE_MAX),
+            ),
+            field="text",
         )
     entry = journal_entry(session, user_id, slug)
     if entry is None:
@@ -133,7 +138,10 @@ def save_self_care_plan(
         value = (sections.get(key) or "").replace("\r\n", "\n").strip()
         if len(value) > PLAN_FIELD_MAX:
             raise DomainError(
-                f"Each part can be up to {PLAN_FIELD_MAX:,} characters. Nothing was saved.",
+                gettext(
+                    "Each part can be up to %(count)s characters. Nothing was saved.",
+                    count=format_number(PLAN_FIELD_MAX),
+                ),
                 field=key,
             )
         cleaned[key] = value

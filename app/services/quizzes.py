@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.content.model import Course, Module, Option, Question, Quiz
@@ -252,7 +253,7 @@ def start_attempt(
         count = quiz.draw
     elif kind == "precheck":
         if not precheck_offered(session, user_id, course, slug):
-            raise NotAllowed("The pre-check for this module is no longer offered.")
+            raise NotAllowed(gettext("The pre-check for this module is no longer offered."))
         count = min(course.precheck_questions, len(quiz.questions))
     else:
         raise NotFound()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import (
@@ -45,23 +46,30 @@ def legal_name(text: str, field: str = "name") -> str:
     A NUL is refused rather than dropped: it means the text did not come from a person typing.
     """
     if "\x00" in (text or ""):
-        raise DomainError("The name contains a character that cannot be stored.", field=field)
+        raise DomainError(
+            gettext("The name contains a character that cannot be stored."), field=field
+        )
     name = accounts.normalise_name(text or "")
     if not name:
-        raise DomainError("Enter the full legal name.", field=field)
+        raise DomainError(gettext("Enter the full legal name."), field=field)
     if len(name) > accounts.NAME_MAX:
-        raise DomainError(f"Use at most {accounts.NAME_MAX} characters for the name.", field=field)
+        raise DomainError(
+            gettext("Use at most %(count)s characters for the name.", count=accounts.NAME_MAX),
+            field=field,
+        )
     return name
 
 
 def _text(text: str, field: str, limit: int, required: str | None) -> str:
     if "\x00" in (text or ""):
-        raise DomainError("The text contains a character that cannot be stored.", field=field)
+        raise DomainError(
+            gettext("The text contains a character that cannot be stored."), field=field
+        )
     cleaned = " ".join((text or "").split())
     if required and not cleaned:
         raise DomainError(required, field=field)
     if len(cleaned) > limit:
-        raise DomainError(f"Keep it under {limit} characters.", field=field)
+        raise DomainError(gettext("Keep it under %(count)s characters.", count=limit), field=field)
     return cleaned
 
 
@@ -91,7 +99,7 @@ def _correct(
 ) -> Reissued:
     """Check, rename and re-issue under the holder's lock; adds to the session, does not commit."""
     if new_name == mentor.name:
-        raise DomainError("That is already the name on record.", field="name")
+        raise DomainError(gettext("That is already the name on record."), field="name")
     holder = certificates.chain_of(session, mentor.id, now)
     if holder.record.revoked:
         raise NotAllowed(REVOKED_REFUSAL)
@@ -202,14 +210,16 @@ def request_name_change(
     note = _text(note, "note", NOTE_MAX, None)
     mentor = _mentor(session, mentor_id)
     if name == mentor.name:
-        raise DomainError("That is already the name on record.", field="name")
+        raise DomainError(gettext("That is already the name on record."), field="name")
     # Two tabs sending at once: the second waits here, then sees the first request.
     certificates.lock_holder(session, mentor.id)
     if pending_request(session, mentor.id) is not None:
         session.rollback()
         raise NotAllowed(
-            "You already have a request waiting. Staff will look at it soon; you can ask "
-            "again once they have answered."
+            gettext(
+                "You already have a request waiting. Staff will look at it soon; you can ask "
+                "again once they have answered."
+            )
         )
     request = NameChangeRequest(
         user_id=mentor.id, requested_name=name, note=note, status="pending", created_at=now
@@ -307,7 +317,7 @@ def check_correction(
     name = legal_name(new_name)
     mentor = _mentor(session, mentor_id)
     if name == mentor.name:
-        raise DomainError("That is already the name on record.", field="name")
+        raise DomainError(gettext("That is already the name on record."), field="name")
     holder = certificates.chain_of(session, mentor.id, now)
     if holder.record.revoked:
         raise NotAllowed(REVOKED_REFUSAL)

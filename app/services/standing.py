@@ -198,11 +198,19 @@ class Reason:
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    """One line of the mentor's eligibility checklist."""
+    """One line of the mentor's eligibility checklist.
+
+    `label` and `text` are the English words; pages in another language word it again from
+    `step` (a screening step's key, "certificate" or "in_person"), `code` (a key of
+    CHECKLIST_TEXT) and `values` (dates, module slugs and hours, unformatted).
+    """
 
     label: str
     done: bool
     text: str
+    step: str = ""
+    code: str = ""
+    values: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -227,26 +235,33 @@ class ModuleState:
     @property
     def status(self) -> str:
         """A short label for the module's state, in words (never colour alone)."""
+        return MODULE_STATUS[self.status_code]
+
+    @property
+    def status_code(self) -> str:
+        """The module's state as a key of MODULE_STATUS (pages in another language word it)."""
         if self.cooldown_until is not None:
-            return MODULE_STATUS["paused"]
+            return "paused"
         if self.refresher is not None:
-            return MODULE_STATUS["refresher_overdue" if self.refresher.overdue else "refresher"]
+            return "refresher_overdue" if self.refresher.overdue else "refresher"
         if self.passed and self.needed:
-            return MODULE_STATUS["to_renew"]
+            return "to_renew"
         if self.passed:
-            return MODULE_STATUS["passed"]
+            return "passed"
         if self.read:
-            return MODULE_STATUS["ready" if self.locked_reason is None else "read"]
-        return MODULE_STATUS["not_started"]
+            return "ready" if self.locked_reason is None else "read"
+        return "not_started"
 
 
 @dataclass(frozen=True)
 class NextStep:
-    """The one thing a mentor should do next."""
+    """The one thing a mentor should do next; `kind` (read, quiz, reread, refresher_quiz,
+    review) lets a page word it in the reader's language."""
 
     label: str
     endpoint: str
     slug: str | None
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -266,6 +281,8 @@ class Renewal:
     is_open: bool
     next_certificate: Certificate | None
     still_to_pass: tuple[str, ...]
+    # The same modules by slug, for pages and mail that name them in the reader's language.
+    still_to_pass_slugs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -484,10 +501,12 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
             code = "pending" if entry is None else "not_cleared"
             screening_pending = True
             reasons.append(Reason(f"{code}:{step}", REASON_TEXT[code].format(step=label)))
-            checklist.append(ChecklistItem(label, False, CHECKLIST_TEXT[code]))
+            checklist.append(ChecklistItem(label, False, CHECKLIST_TEXT[code], step, code))
         else:
             day = f"{entry.completed_on:%-d %B %Y}"
-            checklist.append(ChecklistItem(label, True, CHECKLIST_TEXT["cleared"].format(day=day)))
+            text = CHECKLIST_TEXT["cleared"].format(day=day)
+            values = {"day": entry.completed_on}
+            checklist.append(ChecklistItem(label, True, text, step, "cleared", values))
 
     needed_hours = course.in_person_hours_for(user.mentor_type)
     if needed_hours > 0:
@@ -498,7 +517,8 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
                 Reason("in_person_hours", REASON_TEXT["in_person_hours"].format(**hours))
             )
         key = "in_person_done" if done else "in_person_todo"
-        checklist.append(ChecklistItem(IN_PERSON_LABEL, done, CHECKLIST_TEXT[key].format(**hours)))
+        text = CHECKLIST_TEXT[key].format(**hours)
+        checklist.append(ChecklistItem(IN_PERSON_LABEL, done, text, "in_person", key, hours))
 
     renewal = None
     if held is not None and plan is not None and plan.opens_at is not None:
@@ -516,6 +536,9 @@ def evaluate(facts: Facts, course: Course, now: datetime) -> Standing:
             next_certificate=upcoming,
             still_to_pass=tuple(
                 state.module.title for state in modules if state.module.slug in plan.still_to_pass
+            ),
+            still_to_pass_slugs=tuple(
+                state.module.slug for state in modules if state.module.slug in plan.still_to_pass
             ),
         )
         if upcoming is not None:
@@ -567,24 +590,34 @@ def _certificate_reasons(
     if not user.is_active:
         reasons.append(Reason("inactive", REASON_TEXT["inactive"]))
     if refreshers:
+        due_on = min(item.due_on for item in refreshers)
         words = {
             "modules": ", ".join(f"“{item.module.title}”" for item in refreshers),
-            "due": f"{min(item.due_on for item in refreshers):%-d %B %Y}",
+            "due": f"{due_on:%-d %B %Y}",
+        }
+        values: dict[str, Any] = {
+            "modules": tuple(item.module.slug for item in refreshers),
+            "due": due_on,
         }
         if counting is None:
             reasons.append(
                 Reason("refresher_overdue", REASON_TEXT["refresher_overdue"].format(**words))
             )
             text = CHECKLIST_TEXT["refresher_overdue"].format(**words)
-            checklist.append(ChecklistItem(label, False, text))
+            checklist.append(
+                ChecklistItem(label, False, text, "certificate", "refresher_overdue", values)
+            )
             return reasons, checklist
         until = f"{counting.valid_until:%-d %B %Y}"
         text = CHECKLIST_TEXT["refresher_due"].format(until=until, **words)
-        checklist.append(ChecklistItem(label, True, text))
+        values["until"] = counting.valid_until
+        checklist.append(ChecklistItem(label, True, text, "certificate", "refresher_due", values))
         return reasons, checklist
     if counting is not None:
         until = f"{counting.valid_until:%-d %B %Y}"
-        checklist.append(ChecklistItem(label, True, CHECKLIST_TEXT["valid"].format(until=until)))
+        text = CHECKLIST_TEXT["valid"].format(until=until)
+        values = {"until": counting.valid_until}
+        checklist.append(ChecklistItem(label, True, text, "certificate", "valid", values))
         return reasons, checklist
     if shown is None:
         code = "no_certificate"
@@ -593,15 +626,12 @@ def _certificate_reasons(
     else:
         code = f"certificate_{shown_status}"
     titles = {module.slug: module.title for module in path}
-    missing = ", ".join(
-        f"“{titles[slug]}”" for slug in (plan.still_to_pass if plan else ()) if slug in titles
-    )
+    missing_slugs = tuple(slug for slug in (plan.still_to_pass if plan else ()) if slug in titles)
+    missing = ", ".join(f"“{titles[slug]}”" for slug in missing_slugs)
     reasons.append(Reason(code, REASON_TEXT[code].format(missing=missing or "the new modules")))
-    checklist.append(
-        ChecklistItem(
-            label, False, CHECKLIST_TEXT[code].format(missing=missing or "the new modules")
-        )
-    )
+    text = CHECKLIST_TEXT[code].format(missing=missing or "the new modules")
+    values = {"missing": missing_slugs}
+    checklist.append(ChecklistItem(label, False, text, "certificate", code, values))
     return reasons, checklist
 
 
@@ -615,18 +645,23 @@ def _next_step(modules: list[ModuleState]) -> NextStep | None:
             continue
         title = state.module.title
         if not state.refresher.reread:
-            return NextStep(f"Read “{title}” again: it changed", "learn.module", state.module.slug)
-        return NextStep(f"Take the refresher quiz: “{title}”", "quiz.start", state.module.slug)
+            return NextStep(
+                f"Read “{title}” again: it changed", "learn.module", state.module.slug, "reread"
+            )
+        return NextStep(
+            f"Take the refresher quiz: “{title}”", "quiz.start", state.module.slug, "refresher_quiz"
+        )
     todo = [state for state in modules if state.needed or not state.passed or state.refresher]
     for state in todo:
         title = state.module.title
         if not state.read:
-            return NextStep(f"Read “{title}”", "learn.module", state.module.slug)
+            return NextStep(f"Read “{title}”", "learn.module", state.module.slug, "read")
         if state.quiz_open:
-            return NextStep(f"Take the quiz: “{title}”", "quiz.start", state.module.slug)
+            return NextStep(f"Take the quiz: “{title}”", "quiz.start", state.module.slug, "quiz")
     for state in todo:
         if state.cooldown_until is not None:
-            return NextStep(f"Review “{state.module.title}”", "learn.module", state.module.slug)
+            title = state.module.title
+            return NextStep(f"Review “{title}”", "learn.module", state.module.slug, "review")
     return None
 
 
