@@ -8,9 +8,12 @@ from typing import Any
 from flask import Flask, current_app
 
 from app.content.model import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_VISIBILITY, MENTOR_TYPES
+from app.content.translations import SOURCE_LANGUAGE
+from app.languages import current_language
 from app.services import program
 from app.services.audit import action_label, detail_text
 from app.services.certificates import format_code
+from app.services.dates import long_date
 from app.services.matching import MODEL_LABELS as MATCH_MODEL_LABELS
 from app.services.standing import CERTIFICATE_STATUS_LABELS
 from app.web import program_name, program_profile
@@ -25,13 +28,13 @@ def format_datetime(value: datetime | None, zone: tzinfo = UTC) -> str:
     return value.astimezone(zone).strftime("%-d %B %Y, %H:%M %Z")
 
 
-def format_date(value: Any, zone: tzinfo = UTC) -> str:
-    """A date people read easily; a moment in time becomes its date in `zone`."""
+def format_date(value: Any, zone: tzinfo = UTC, language: str = SOURCE_LANGUAGE) -> str:
+    """A date people read easily, in words of `language`; a moment becomes its date in `zone`."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-    return value.strftime("%-d %B %Y")
+    return long_date(value, language)
 
 
 def format_days(days: int) -> str:
@@ -48,7 +51,9 @@ def _program_zone() -> tzinfo:
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, _program_zone())
-    app.jinja_env.filters["date"] = lambda value: format_date(value, _program_zone())
+    app.jinja_env.filters["date"] = lambda value: format_date(
+        value, _program_zone(), current_language()
+    )
     app.jinja_env.filters["days"] = format_days
     app.jinja_env.filters["audit_action"] = action_label
     app.jinja_env.filters["audit_detail"] = detail_text
