@@ -8,6 +8,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+# WTForms' own words, marked here so they are said in the reader's language too.
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
+
 
 class VerifyForm(FlaskForm):
     """A certificate code typed from paper."""
@@ -19,7 +22,7 @@ class VerifyForm(FlaskForm):
         _l("Certificate code"),
         validators=[
             DataRequired(_l("Enter the code printed on the certificate.")),
-            Length(max=64),
+            Length(max=64, message=TOO_LONG),
         ],
         description=_l(
             "16 letters and digits, like ABCD-EFGH-JKMN-PQRS. Dashes and spaces are optional."
@@ -33,7 +36,10 @@ class NameCheckForm(FlaskForm):
 
     full_name = StringField(
         _l("Full name you expect"),
-        validators=[DataRequired(_l("Enter the full name you expect.")), Length(max=200)],
+        validators=[
+            DataRequired(_l("Enter the full name you expect.")),
+            Length(max=200, message=TOO_LONG),
+        ],
         description=_l("We answer only whether it matches; we never show the full name."),
     )
     submit = SubmitField(_l("Check the name"))

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from app.certificates.forms import NameCheckForm, VerifyForm
 from app.content.translations import SOURCE_LANGUAGE
 from app.extensions import db
-from app.languages import known
+from app.languages import known, shown_course
 from app.models import User
 from app.ratelimits import verification_limit
 from app.services import certificates, open_badges
@@ -142,7 +142,19 @@ def verify(code: str) -> ResponseReturnValue:
     found = _verified(code)
     if found is None:
         return _not_found(code)
-    return render_template("certificates/verify.html", certificate=found)
+    return render_template(
+        "certificates/verify.html", certificate=found, module_titles=_shown_titles()
+    )
+
+
+def _shown_titles() -> dict[str, str]:
+    """Each module's English title, and the title this visitor reads it under where offered.
+
+    The certificate's facts (and the API) name modules by their English titles; only the page
+    shows them in the visitor's language.
+    """
+    english, shown = current_course().modules, shown_course().modules
+    return {module.title: shown[slug].title for slug, module in english.items() if slug in shown}
 
 
 @bp.route("/verify/<code>/name", methods=["GET", "POST"])

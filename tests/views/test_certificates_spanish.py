@@ -20,6 +20,7 @@ from app.services import certificates
 from tests.conftest import csrf_from
 from tests.factories import make_user, sign_in
 from tests.services.test_certificates import certify
+from tests.views.test_languages import TRANSLATED_COURSE
 
 SPANISH_NAME = "Ángela María José Núñez-Ibáñez ¡Óscar! ¿Éxito? Úrsula"
 
@@ -325,3 +326,35 @@ class TestOpenBadges:
         html = response.get_data(as_text=True)
         assert response.status_code == 422 and "<title>No válida: " in html
         assert "El archivo está vacío." in html
+
+
+def test_a_too_long_code_is_refused_in_spanish(client) -> None:
+    client.set_cookie("lang", "es")
+    response = client.get("/verify", query_string={"code": "A" * 65})
+    assert response.status_code == 422
+    assert "Este campo no puede tener más de 64 caracteres." in response.get_data(as_text=True)
+
+
+class TestModuleTitles:
+    @pytest.fixture
+    def app_config(self, database_url):
+        """The fixture course with alpha offered in Spanish and beta not (its quiz is English)."""
+        return {
+            "MODULES_DIR": str(TRANSLATED_COURSE / "modules"),
+            "QUIZZES_DIR": str(TRANSLATED_COURSE / "quizzes"),
+        }
+
+    def test_certified_modules_are_named_in_the_visitors_language_where_offered(
+        self, client, holder
+    ) -> None:
+        _mentor, certificate = holder
+        code = certificates.format_code(certificate.code)
+        english = client.get(f"/verify/{code}").get_data(as_text=True)
+        assert "<li>Alpha module</li>" in english and "<li>Beta module</li>" in english
+        client.set_cookie("lang", "es")
+        html = client.get(f"/verify/{code}").get_data(as_text=True)
+        assert "<li>Módulo alfa</li>" in html and "Alpha module" not in html
+        assert '<li lang="en">Beta module</li>' in html
+        # The facts stay as certified: the API names the modules as the English course does.
+        api = client.get(f"/api/v1/certificates/{code}").json
+        assert api["modules"][:2] == ["Alpha module", "Beta module"]
