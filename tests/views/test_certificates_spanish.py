@@ -258,6 +258,7 @@ def test_the_code_form_and_the_unknown_code_page_speak_spanish(client, holder) -
     html = form.get_data(as_text=True)
     assert form.status_code == 422 and "<title>Error: Verificar un certificado" in html
     assert "Escribe el código impreso en el certificado." in html
+    assert "Hay un problema" in html and "There is a problem" not in html
     missing = client.get("/verify/ZZZZ-ZZZZ-ZZZZ-ZZZZ")
     html = missing.get_data(as_text=True)
     assert missing.status_code == 404 and "No hay ningún certificado con ese código" in html
