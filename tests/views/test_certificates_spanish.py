@@ -20,6 +20,7 @@ from app.services import certificates
 from tests.conftest import csrf_from
 from tests.factories import make_user, sign_in
 from tests.services.test_certificates import certify
+from tests.services.test_eligibility_matching import attend_in_person
 from tests.views.test_languages import TRANSLATED_COURSE
 
 SPANISH_NAME = "Ángela María José Núñez-Ibáñez ¡Óscar! ¿Éxito? Úrsula"
@@ -208,6 +209,18 @@ def test_the_verification_page_speaks_the_visitors_language(client, holder, how)
     # The dates stay as the API gives them.
     assert certificate.valid_from.date().isoformat() in html
     assert response.headers.getlist("Set-Cookie") == []  # a look-up still creates no session
+
+
+def test_hours_are_written_as_the_visitor_writes_numbers(client, holder) -> None:
+    mentor, certificate = holder
+    attend_in_person(make_user(role="staff").id, mentor, "1.5", utcnow() - timedelta(hours=1))
+    code = certificates.format_code(certificate.code)
+    english = client.get(f"/verify/{code}").get_data(as_text=True)
+    assert '<dd id="in-person-hours">1.5 hours attended</dd>' in english
+    client.set_cookie("lang", "es")
+    spanish = client.get(f"/verify/{code}").get_data(as_text=True)
+    assert '<dd id="in-person-hours">1,5 horas asistidas</dd>' in spanish
+    assert client.get(f"/api/v1/certificates/{code}").json["in_person_hours"] == 1.5
 
 
 def test_an_english_visitor_gets_the_verification_page_in_english(client, holder) -> None:
