@@ -10,14 +10,10 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date as babel_date
 from flask_babel import get_locale
 
 from app.content.translations import SOURCE_LANGUAGE
-
-# How a date reads in a language; one not listed writes it in its CLDR "long" form
-# (Spanish: "5 de marzo de 2026").
-DATE_PATTERNS = {"en": "d MMMM y"}
+from app.services.dates import long_date
 
 
 def _locale() -> Locale:
@@ -26,7 +22,7 @@ def _locale() -> Locale:
 
 
 def _day(value: date, locale: Locale) -> str:
-    return babel_date(value, DATE_PATTERNS.get(locale.language, "long"), locale=locale)
+    return long_date(value, locale.language)
 
 
 def format_datetime(value: datetime | None, zone: tzinfo = UTC) -> str:

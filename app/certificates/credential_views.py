@@ -11,6 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Response, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.certificates.forms import CredentialUploadForm
@@ -115,7 +116,9 @@ def verify_credential() -> ResponseReturnValue:
         key = signing_key()
         try:
             if key is None:
-                raise open_badges.CredentialError("This program does not issue credentials yet.")
+                raise open_badges.CredentialError(
+                    gettext("This program does not issue credentials yet.")
+                )
             document = open_badges.parse_upload(raw)
             open_badges.verify_proof(
                 document,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
+
+# WTForms' own words, marked here so they are said in the reader's language too.
+TOO_LONG = _l("Field cannot be longer than %(max)d characters.")
 
 
 class VerifyForm(FlaskForm):
@@ -15,30 +19,40 @@ class VerifyForm(FlaskForm):
         csrf = False  # a GET form: it only looks something up
 
     code = StringField(
-        "Certificate code",
-        validators=[DataRequired("Enter the code printed on the certificate."), Length(max=64)],
-        description="16 letters and digits, like ABCD-EFGH-JKMN-PQRS. Dashes and spaces are optional.",
+        _l("Certificate code"),
+        validators=[
+            DataRequired(_l("Enter the code printed on the certificate.")),
+            Length(max=64, message=TOO_LONG),
+        ],
+        description=_l(
+            "16 letters and digits, like ABCD-EFGH-JKMN-PQRS. Dashes and spaces are optional."
+        ),
     )
-    submit = SubmitField("Check certificate")
+    submit = SubmitField(_l("Check certificate"))
 
 
 class NameCheckForm(FlaskForm):
     """The full name a verifier expects the holder to have."""
 
     full_name = StringField(
-        "Full name you expect",
-        validators=[DataRequired("Enter the full name you expect."), Length(max=200)],
-        description="We answer only whether it matches; we never show the full name.",
+        _l("Full name you expect"),
+        validators=[
+            DataRequired(_l("Enter the full name you expect.")),
+            Length(max=200, message=TOO_LONG),
+        ],
+        description=_l("We answer only whether it matches; we never show the full name."),
     )
-    submit = SubmitField("Check the name")
+    submit = SubmitField(_l("Check the name"))
 
 
 class CredentialUploadForm(FlaskForm):
     """One credential file, as a holder downloaded it."""
 
     credential = FileField(
-        "Credential file",
-        validators=[FileRequired("Choose the credential file (.json) to check.")],
-        description="The Open Badges file a certified mentor downloaded from their certificate page.",
+        _l("Credential file"),
+        validators=[FileRequired(_l("Choose the credential file (.json) to check."))],
+        description=_l(
+            "The Open Badges file a certified mentor downloaded from their certificate page."
+        ),
     )
-    submit = SubmitField("Check the credential")
+    submit = SubmitField(_l("Check the credential"))

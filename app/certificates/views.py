@@ -13,10 +13,14 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.certificates.forms import NameCheckForm, VerifyForm
+from app.content.translations import SOURCE_LANGUAGE
 from app.extensions import db
+from app.languages import known, shown_course
+from app.models import User
 from app.ratelimits import verification_limit
 from app.services import certificates, open_badges
 from app.services.certificate_pdf import render_certificate_pdf, verification_url
@@ -24,6 +28,35 @@ from app.services.errors import NotFound
 from app.web import current_course, program_name
 
 bp = Blueprint("certificates", __name__)
+
+# What the pages call each status code, in the reader's language; the API answers the codes.
+STATUS_WORDS = {
+    certificates.VALID: _l("valid"),
+    certificates.EXPIRED: _l("expired"),
+    certificates.SUSPENDED: _l("suspended"),
+    certificates.REVOKED: _l("revoked"),
+    certificates.REPLACED: _l("replaced"),
+}
+STATUS_LABELS = {
+    certificates.VALID: _l("Valid"),
+    certificates.EXPIRED: _l("Expired"),
+    certificates.SUSPENDED: _l("Suspended"),
+    certificates.REVOKED: _l("Revoked"),
+}
+
+
+@bp.context_processor
+def status_words() -> dict[str, object]:
+    """`status_word("valid")` for a sentence, `status_label("valid")` for a heading or a list."""
+    return {
+        "status_word": lambda status: str(STATUS_WORDS.get(status, status)),
+        "status_label": lambda status: str(STATUS_LABELS.get(status, status)),
+    }
+
+
+def holder_language(holder: User) -> str:
+    """The language a certificate is printed in: the holder's stored choice, else English."""
+    return known(holder.language) or SOURCE_LANGUAGE
 
 
 @bp.get("/certificates/<int:certificate_id>")
@@ -43,6 +76,7 @@ def show(certificate_id: int) -> ResponseReturnValue:
         status=status,
         code=certificates.format_code(certificate.code),
         verify_url=verification_url(current_app.config["BASE_URL"], certificate.code),
+        pdf_language=holder_language(certificate.user),
         # Only the holder of a valid certificate may take it away as an Open Badge, once signed.
         open_badge=certificate.user_id == current_user.id
         and status == certificates.VALID
@@ -53,7 +87,10 @@ def show(certificate_id: int) -> ResponseReturnValue:
 @bp.get("/certificates/<int:certificate_id>/certificate.pdf")
 @login_required
 def pdf(certificate_id: int) -> ResponseReturnValue:
-    """The certificate as a PDF with a QR code to its verification page."""
+    """The certificate as a PDF with a QR code to its verification page, in the holder's language.
+
+    Whoever downloads it (the holder, or staff) gets the same words: the holder's certificate.
+    """
     try:
         certificate = certificates.holder_certificate(db.session, current_user, certificate_id)
     except NotFound:
@@ -63,6 +100,7 @@ def pdf(certificate_id: int) -> ResponseReturnValue:
         holder_name=certificate.user.name,
         program_name=program_name(),
         base_url=current_app.config["BASE_URL"],
+        language=holder_language(certificate.user),
     )
     filename = f"certificate-{certificates.format_code(certificate.code)}.pdf"
     return Response(
@@ -104,7 +142,19 @@ def verify(code: str) -> ResponseReturnValue:
     found = _verified(code)
     if found is None:
         return _not_found(code)
-    return render_template("certificates/verify.html", certificate=found)
+    return render_template(
+        "certificates/verify.html", certificate=found, module_titles=_shown_titles()
+    )
+
+
+def _shown_titles() -> dict[str, str]:
+    """Each module's English title, and the title this visitor reads it under where offered.
+
+    The certificate's facts (and the API) name modules by their English titles; only the page
+    shows them in the visitor's language.
+    """
+    english, shown = current_course().modules, shown_course().modules
+    return {module.title: shown[slug].title for slug, module in english.items() if slug in shown}
 
 
 @bp.route("/verify/<code>/name", methods=["GET", "POST"])
@@ -116,13 +166,9 @@ def check_name(code: str) -> ResponseReturnValue:
         return _not_found(code)
     # A replaced code names nobody: checking a name against it could confirm a corrected name.
     form = None if found.replaced else NameCheckForm()
-    answer = None
+    answer: bool | None = None
     if form is not None and form.validate_on_submit():
-        answer = (
-            "matches"
-            if certificates.name_matches(db.session, code, form.full_name.data or "")
-            else "does not match"
-        )
+        answer = bool(certificates.name_matches(db.session, code, form.full_name.data or ""))
     return (
         render_template(
             "certificates/verify_name.html", certificate=found, form=form, answer=answer

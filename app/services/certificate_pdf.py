@@ -1,4 +1,8 @@
-"""The certificate as a landscape PDF with a QR code that opens its verification page."""
+"""The certificate as a landscape PDF with a QR code that opens its verification page.
+
+Its words are in the holder's language; the code, the dates' values and the QR code are the same
+in every language.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import segno
+from flask_babel import force_locale, gettext
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
@@ -17,6 +22,7 @@ from fpdf.fonts import TTFFont
 
 from app.models import Certificate
 from app.services.certificates import format_code
+from app.services.dates import long_date
 
 # fpdf2's font subsetting logs dozens of INFO lines per certificate; keep the app's log readable.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -39,6 +45,8 @@ NAME_SMALLEST = 7.0
 NAME_MOST_LINES = 4
 # Wide enough for the tallest fallback font (Noto CJK), so wrapped lines never touch.
 LINE_SPACING = 1.5
+# The column of the labels beside the dates and the code; wider when a language's labels are.
+LABEL_WIDTH = 45.0
 
 
 @lru_cache(maxsize=1)
@@ -127,11 +135,25 @@ def _fit_name(pdf: FPDF, name: str, width: float) -> tuple[float, float]:
 
 
 def render_certificate_pdf(
-    certificate: Certificate, *, holder_name: str, program_name: str, base_url: str
+    certificate: Certificate,
+    *,
+    holder_name: str,
+    program_name: str,
+    base_url: str,
+    language: str = "en",
 ) -> bytes:
-    """A one-page landscape certificate; a name in any script prints inside its box."""
+    """A one-page landscape certificate in `language`; a name in any script prints inside its box."""
+    # The words follow the holder's language whatever the request's is (staff may download it).
+    with force_locale(language):
+        return _render(certificate, holder_name, program_name, base_url, language)
+
+
+def _render(
+    certificate: Certificate, holder_name: str, program_name: str, base_url: str, language: str
+) -> bytes:
+    code = format_code(certificate.code)
     pdf = _new_pdf(holder_name + program_name)
-    pdf.set_title(f"{program_name} certificate {format_code(certificate.code)}")
+    pdf.set_title(gettext("%(program)s certificate %(code)s", program=program_name, code=code))
     pdf.set_author(program_name)
     pdf.set_creation_date(certificate.issued_at)
     pdf.set_auto_page_break(False)
@@ -149,10 +171,19 @@ def render_certificate_pdf(
     pdf.ln(6)
     pdf.set_font("DejaVu", "B", 30)
     pdf.set_text_color(31, 42, 51)
-    pdf.cell(width, 14, "Certificate of Training", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        width,
+        14,
+        gettext("Certificate of Training"),
+        align="C",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.ln(8)
     pdf.set_font("DejaVu", "", 14)
-    pdf.cell(width, 8, "This certifies that", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        width, 8, gettext("This certifies that"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
 
     # The name is centred in a fixed box, shrunk (and wrapped when very long) until it fits, so
     # nothing below it ever moves.
@@ -177,8 +208,12 @@ def render_certificate_pdf(
     pdf.multi_cell(
         width,
         8,
-        f"has completed the training and passed every required quiz of\n"
-        f"{certificate.course_title} (version {certificate.course_version}).",
+        gettext(
+            "has completed the training and passed every required quiz of\n"
+            "%(course)s (version %(version)s).",
+            course=certificate.course_title,
+            version=certificate.course_version,
+        ),
         align="C",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
@@ -187,23 +222,31 @@ def render_certificate_pdf(
     pdf.set_y(pdf.h - 70)
     pdf.set_font("DejaVu", "", 12)
     details = [
-        ("Valid from", f"{certificate.valid_from:%-d %B %Y}"),
-        ("Valid until", f"{certificate.valid_until:%-d %B %Y}"),
-        ("Certificate code", format_code(certificate.code)),
+        (gettext("Valid from"), long_date(certificate.valid_from, language)),
+        (gettext("Valid until"), long_date(certificate.valid_until, language)),
+        (gettext("Certificate code"), code),
     ]
+    label_width = max(LABEL_WIDTH, *(pdf.get_string_width(label) + 4 for label, _ in details))
     for label, value in details:
         pdf.set_x(30)
         pdf.set_font("DejaVu", "", 12)
-        pdf.cell(45, 8, label)
+        pdf.cell(label_width, 8, label)
         pdf.set_font("DejaVu", "B", 12)
         pdf.cell(90, 8, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     url = verification_url(base_url, certificate.code)
     pdf.set_x(30)
     pdf.set_font("DejaVu", "", 10)
-    pdf.cell(150, 8, f"Check it at {url}", link=url)
+    pdf.cell(150, 8, gettext("Check it at %(url)s", url=url), link=url)
 
     qr = io.BytesIO()
     segno.make(url, error="m").save(qr, kind="png", scale=8, border=2)
     qr.seek(0)
-    pdf.image(qr, x=pdf.w - 75, y=pdf.h - 78, w=48, h=48, alt_text=f"QR code that opens {url}")
+    pdf.image(
+        qr,
+        x=pdf.w - 75,
+        y=pdf.h - 78,
+        w=48,
+        h=48,
+        alt_text=gettext("QR code that opens %(url)s", url=url),
+    )
     return bytes(pdf.output())

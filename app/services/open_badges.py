@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from flask_babel import gettext
 from pyld import jsonld
 from sqlalchemy.orm import Session
 
@@ -41,7 +42,10 @@ MAX_CREDENTIAL_BYTES = 32 * 1024
 
 
 class CredentialError(DomainError):
-    """A credential that is not valid; the message says why, for the person checking it."""
+    """A credential that is not valid; the message says why, in the checking person's language.
+
+    Only these reasons are translated: the credentials themselves are signed, and stay English.
+    """
 
 
 # JSON-LD ----------------------------------------------------------------------------------------
@@ -158,18 +162,20 @@ def verify_proof(
     if isinstance(proof, list) and len(proof) == 1:
         proof = proof[0]
     if not isinstance(proof, dict):
-        raise CredentialError("It is not signed: it has no proof.")
+        raise CredentialError(gettext("It is not signed: it has no proof."))
     if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
-        raise CredentialError(f"It is not signed the way this program signs ({CRYPTOSUITE}).")
+        raise CredentialError(
+            gettext("It is not signed the way this program signs (%(suite)s).", suite=CRYPTOSUITE)
+        )
     if proof.get("verificationMethod") != trusted_method:
-        raise CredentialError("It was signed with a key that is not this program's.")
+        raise CredentialError(gettext("It was signed with a key that is not this program's."))
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
-        raise CredentialError("Its signature cannot be read.")
+        raise CredentialError(gettext("Its signature cannot be read."))
     try:
         signature = base58.b58decode(value[1:])
     except ValueError:
-        raise CredentialError("Its signature cannot be read.") from None
+        raise CredentialError(gettext("Its signature cannot be read.")) from None
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     try:
         data = _hash_data(document, options)
@@ -183,14 +189,16 @@ def verify_proof(
         RecursionError,
     ):
         raise CredentialError(
-            "It is not a well-formed credential (its JSON-LD cannot be read)."
+            gettext("It is not a well-formed credential (its JSON-LD cannot be read).")
         ) from None
     try:
         public_key.verify(signature, data)
     except InvalidSignature:
         raise CredentialError(
-            "Its signature does not match its contents: something in it (the name, the dates, the "
-            "modules) was changed after it was issued, or it was signed by another key."
+            gettext(
+                "Its signature does not match its contents: something in it (the name, the dates, the "
+                "modules) was changed after it was issued, or it was signed by another key."
+            )
         ) from None
 
 
@@ -373,26 +381,33 @@ def parse_upload(raw: bytes) -> dict[str, Any]:
     """An uploaded credential as a JSON object; CredentialError with the reason otherwise."""
     if len(raw) > MAX_CREDENTIAL_BYTES:
         raise CredentialError(
-            f"The file is too large to be one of our credentials (over {MAX_CREDENTIAL_BYTES // 1024} KB)."
+            gettext(
+                "The file is too large to be one of our credentials (over %(size)s KB).",
+                size=MAX_CREDENTIAL_BYTES // 1024,
+            )
         )
     if not raw.strip():
-        raise CredentialError("The file is empty.")
+        raise CredentialError(gettext("The file is empty."))
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         # RecursionError: thousands of nested brackets, which no credential has.
         raise CredentialError(
-            "The file is not JSON: it cannot be one of our credentials."
+            gettext("The file is not JSON: it cannot be one of our credentials.")
         ) from None
     if not isinstance(document, dict):
-        raise CredentialError("The file is JSON but not a credential (it is not an object).")
+        raise CredentialError(
+            gettext("The file is JSON but not a credential (it is not an object).")
+        )
     types = document.get("type")
     if not isinstance(types, list) or "OpenBadgeCredential" not in types:
-        raise CredentialError("The file is not an Open Badges credential.")
+        raise CredentialError(gettext("The file is not an Open Badges credential."))
     if not _shaped_like_ours(document):
         raise CredentialError(
-            "It is not shaped like one of our credentials (nested too deeply, too many parts, or "
-            "blank node labels), so it cannot be one."
+            gettext(
+                "It is not shaped like one of our credentials (nested too deeply, too many parts, or "
+                "blank node labels), so it cannot be one."
+            )
         )
     return document
 
@@ -462,6 +477,6 @@ def certificate_status(
     certificate_id = certificate_id_of(document)
     certificate = session.get(Certificate, certificate_id) if certificate_id else None
     if certificate is None:
-        raise CredentialError("It names a certificate this program has no record of.")
+        raise CredentialError(gettext("It names a certificate this program has no record of."))
     chain = certificates.chain_of(session, certificate.user_id, now)
     return certificate, chain.status_of(certificate)
