@@ -40,8 +40,11 @@ def html_lang(response) -> str:
 
 
 def choose(client: FlaskClient, language: str, next_path: str = "/training"):
-    """Press the language switch on a page, as a person would."""
+    """Use the language switch on a page, as a person would: signed out, its link (no session);
+    signed in, its form."""
     page = client.get("/language").get_data(as_text=True)
+    if "csrf_token" not in page:
+        return client.get(f"/language/{language}", query_string={"next": next_path})
     return client.post(
         "/language",
         data={"csrf_token": csrf_from(page), "language": language, "next": next_path},
@@ -101,19 +104,58 @@ def test_the_switch_goes_back_only_to_a_page_of_this_site(client, target: str) -
     assert response.status_code == 302 and response.location == "/"
 
 
-def test_the_switch_refuses_an_unknown_language_and_a_missing_token(client) -> None:
-    assert choose(client, "fr").status_code == 400
+def test_the_switch_refuses_an_unknown_language_and_a_missing_token(app, client) -> None:
+    assert choose(client, "fr").status_code == 404
+    assert client.get("/language/<script>?next=/").status_code == 404
     assert client.post("/language", data={"language": "es", "next": "/"}).status_code == 400
     assert "lang=" not in " ".join(client.get("/").headers.getlist("Set-Cookie"))
+    mentor = make_user()
+    sign_in(client, mentor)
+    assert choose(client, "fr").status_code == 400
+    db.session.expire_all()
+    assert db.session.get(User, mentor.id).language is None
 
 
-def test_every_page_carries_the_switch_and_its_language(client) -> None:
+def test_signed_out_the_switch_is_a_link_that_creates_no_session(client) -> None:
+    """Reading the site in another language needs no session: the link sets only `lang`."""
+    landing = client.get("/", headers={"Accept-Language": "en"})
+    html = landing.get_data(as_text=True)
+    assert 'href="/language/es?next=/" lang="es" hreflang="es">Español</a>' in html
+    assert "csrf_token" not in html
+    assert not landing.headers.getlist("Set-Cookie")
+    response = client.get("/language/es?next=/")
+    assert response.status_code == 302 and response.location == "/"
+    assert [header.split("=")[0] for header in response.headers.getlist("Set-Cookie")] == ["lang"]
+    again = client.get("/")
+    assert html_lang(again) == "es" and not again.headers.getlist("Set-Cookie")
+    assert 'href="/language/en?next=/" lang="en" hreflang="en">English</a>' in again.get_data(
+        as_text=True
+    )
+
+
+def test_signed_in_the_link_leads_to_the_form_that_keeps_the_choice(app, client) -> None:
+    mentor = make_user()
+    sign_in(client, mentor)
+    response = client.get("/language/es?next=/training")
+    assert response.status_code == 302
+    assert response.location == "/language?next=/training"
+    assert "lang=" not in " ".join(response.headers.getlist("Set-Cookie"))
+    db.session.expire_all()
+    assert db.session.get(User, mentor.id).language is None
+    page = client.get(response.location).get_data(as_text=True)
+    assert "csrf_token" in page and 'name="language" value="es"' in page
+
+
+def test_every_page_carries_the_switch_and_its_language(app, client) -> None:
     html = client.get("/sign-in").get_data(as_text=True)
-    assert 'action="/language"' in html and 'name="language" value="es"' in html
-    assert 'lang="es" class="link-button">Español</button>' in html
+    assert 'href="/language/es?next=/sign-in" lang="es"' in html
     client.set_cookie("lang", "es")
     html = client.get("/sign-in").get_data(as_text=True)
-    assert 'name="language" value="en"' in html and 'value="es"' not in html
+    assert 'href="/language/en?next=/sign-in" lang="en"' in html and "/language/es" not in html
+    sign_in(client, make_user())
+    html = client.get("/training").get_data(as_text=True)
+    assert 'action="/language"' in html and 'name="language" value="en"' in html
+    assert 'lang="en" class="link-button">English</button>' in html
 
 
 def test_a_signed_in_choice_is_kept_on_the_account(app, client) -> None:
@@ -290,7 +332,7 @@ def test_the_quiz_of_an_untranslated_module_has_the_note(client) -> None:
 
 def test_the_certificate_look_up_still_sets_no_cookie(client) -> None:
     html = client.get("/verify", headers={"Accept-Language": "es"}).get_data(as_text=True)
-    assert 'href="/language?next=/verify"' in html
+    assert 'href="/language/en?next=/verify"' in html
     assert "csrf_token" not in html
 
 

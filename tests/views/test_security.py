@@ -52,6 +52,7 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify_credential",
     # The language switch: a cookie for visitors, the account's choice once signed in.
     "language.choose",
+    "language.pick",
 }
 
 
