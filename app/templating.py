@@ -6,8 +6,11 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import format_date as babel_format_date
+from flask_babel import get_locale, gettext, ngettext
 
 from app.content.model import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_VISIBILITY, MENTOR_TYPES
+from app.content.translations import SOURCE_LANGUAGE
 from app.services import program
 from app.services.audit import action_label, detail_text
 from app.services.certificates import format_code
@@ -16,13 +19,21 @@ from app.services.standing import CERTIFICATE_STATUS_LABELS
 from app.web import program_name, program_profile
 
 
+def _english() -> bool:
+    """Whether dates are written the English way (the reader's language, English outside a request)."""
+    return str(get_locale() or SOURCE_LANGUAGE) == SOURCE_LANGUAGE
+
+
 def format_datetime(value: datetime | None, zone: tzinfo = UTC) -> str:
     """A date and time people read easily, in `zone` (the program's time zone on pages)."""
     if value is None:
         return ""
     if value.tzinfo is None:  # stored times are UTC
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone).strftime("%-d %B %Y, %H:%M %Z")
+    local = value.astimezone(zone)
+    if _english():
+        return local.strftime("%-d %B %Y, %H:%M %Z")
+    return f"{babel_format_date(local.date(), 'long')}, {local:%H:%M %Z}"
 
 
 def format_date(value: Any, zone: tzinfo = UTC) -> str:
@@ -31,14 +42,18 @@ def format_date(value: Any, zone: tzinfo = UTC) -> str:
         return ""
     if isinstance(value, datetime):
         value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-    return value.strftime("%-d %B %Y")
+    if _english():
+        return value.strftime("%-d %B %Y")
+    # A date, not a datetime: Flask-Babel would move a datetime into its own default zone.
+    day = value.date() if isinstance(value, datetime) else value
+    return babel_format_date(day, "long")
 
 
 def format_days(days: int) -> str:
     """A number of days in words: "today", "1 day", "12 days"."""
     if days <= 0:
-        return "since today"
-    return f"{days} day" + ("" if days == 1 else "s")
+        return gettext("since today")
+    return ngettext("%(num)d day", "%(num)d days", days)
 
 
 def _program_zone() -> tzinfo:

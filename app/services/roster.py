@@ -172,6 +172,8 @@ class RosterRow:
     certificate_label: str | None = None
     refresher_due_on: date | None = None
     refresher_overdue: bool = False
+    # The reasons as stored: (code, English text), for showing them in the reader's language.
+    reason_pairs: tuple[tuple[str, str], ...] = ()
 
     @property
     def mentor_type_label(self) -> str:
@@ -320,6 +322,7 @@ def _row(values: Any) -> RosterRow:
         certificate_label=values.certificate_label,
         refresher_due_on=values.refresher_due_on,
         refresher_overdue=bool(values.refresher_overdue),
+        reason_pairs=tuple((code, text) for code, text in values.reasons or ()),
     )
 
 
