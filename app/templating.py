@@ -6,22 +6,16 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import format_date as babel_format_date
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 
 from app.content.model import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_VISIBILITY, MENTOR_TYPES
-from app.content.translations import SOURCE_LANGUAGE
 from app.services import program
 from app.services.audit import action_label, detail_text
 from app.services.certificates import format_code
+from app.services.dates import long_day
 from app.services.matching import MODEL_LABELS as MATCH_MODEL_LABELS
 from app.services.standing import CERTIFICATE_STATUS_LABELS
 from app.web import program_name, program_profile
-
-
-def _english() -> bool:
-    """Whether dates are written the English way (the reader's language, English outside a request)."""
-    return str(get_locale() or SOURCE_LANGUAGE) == SOURCE_LANGUAGE
 
 
 def format_datetime(value: datetime | None, zone: tzinfo = UTC) -> str:
@@ -31,9 +25,7 @@ def format_datetime(value: datetime | None, zone: tzinfo = UTC) -> str:
     if value.tzinfo is None:  # stored times are UTC
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(zone)
-    if _english():
-        return local.strftime("%-d %B %Y, %H:%M %Z")
-    return f"{babel_format_date(local.date(), 'long')}, {local:%H:%M %Z}"
+    return f"{long_day(local.date())}, {local:%H:%M %Z}"
 
 
 def format_date(value: Any, zone: tzinfo = UTC) -> str:
@@ -42,11 +34,8 @@ def format_date(value: Any, zone: tzinfo = UTC) -> str:
         return ""
     if isinstance(value, datetime):
         value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-    if _english():
-        return value.strftime("%-d %B %Y")
     # A date, not a datetime: Flask-Babel would move a datetime into its own default zone.
-    day = value.date() if isinstance(value, datetime) else value
-    return babel_format_date(day, "long")
+    return long_day(value.date() if isinstance(value, datetime) else value)
 
 
 def format_days(days: int) -> str:

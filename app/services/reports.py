@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -80,8 +81,8 @@ def parse_range(date_from: str | None, date_to: str | None, today: date) -> Date
     days: dict[str, date] = {}
     latest_year = today.year + 1
     for key, text, label, fallback in (
-        ("from", date_from, "start", default.start),
-        ("to", date_to, "end", default.end),
+        ("from", date_from, gettext("start"), default.start),
+        ("to", date_to, gettext("end"), default.end),
     ):
         text = (text or "").strip()
         if not text:
@@ -92,7 +93,7 @@ def parse_range(date_from: str | None, date_to: str | None, today: date) -> Date
         except ValueError as error:
             errors[key] = str(error)
     if not errors and days["from"] > days["to"]:
-        errors["to"] = "The end date must be on or after the start date."
+        errors["to"] = gettext("The end date must be on or after the start date.")
     if errors:
         raise InvalidDateRange(errors)
     return DateRange(days["from"], days["to"])

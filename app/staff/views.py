@@ -283,7 +283,8 @@ def _audit_filters() -> tuple[dict[str, str], dict[str, date | None], list[str]]
     for key in ("from", "to"):
         raw = (request.args.get(key) or "").strip()
         try:
-            dates[key] = parse_day(raw[:40], f"“{key}”", utcnow().year + 1) if raw else None
+            label = gettext("“from”") if key == "from" else gettext("“to”")
+            dates[key] = parse_day(raw[:40], label, utcnow().year + 1) if raw else None
         except ValueError as error:
             problems.append(str(error))
             dates[key] = None

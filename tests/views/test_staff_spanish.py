@@ -254,3 +254,31 @@ def test_every_column_key_is_documented_with_its_english_header() -> None:
         for column in columns:
             assert (column.key, str(column.label)) in rows, (name, column.key)
         assert re.fullmatch(r"[a-z0-9_]+", column.key)
+
+
+# --- refusals from the rules ----------------------------------------------------------------
+
+
+def test_a_refused_match_says_why_in_spanish(spanish_client) -> None:
+    response = post_form(
+        spanish_client,
+        "/staff/matches/new",
+        {"model": "one_to_one", "youth_codes": "2014-05-06", "started_on": "2026-01-05"},
+        page="/staff/matches/new",
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "El emparejamiento no se registró." in html
+    assert "El código de joven de la línea 1 parece una fecha." in html
+    assert "2014-05-06" not in html.split("<form")[0]  # a refused code is never repeated
+
+
+def test_bad_filters_and_dates_are_explained_in_spanish(spanish_client) -> None:
+    roster = spanish_client.get("/staff/mentors?eligible=maybe")
+    assert roster.status_code == 400
+    assert "“maybe” no es una de las opciones de habilitado/a." in roster.get_data(as_text=True)
+    reports_page = spanish_client.get("/staff/reports?from=2026-02-30")
+    assert reports_page.status_code == 422
+    assert "no existe en el calendario" in reports_page.get_data(as_text=True)
+    audit_page = spanish_client.get("/staff/audit?from=2026-03-02&to=2026-03-01")
+    assert "La fecha “desde” no puede ser posterior" in audit_page.get_data(as_text=True)
