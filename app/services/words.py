@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.content.translations import SOURCE_LANGUAGE
-from app.services.standing import REASON_TEXT
+from app.services.dates import long_day
+from app.services.standing import (
+    CERTIFICATE_STATUS_LABELS,
+    MODULE_STATUS,
+    REASON_TEXT,
+    REFRESHER_LABELS,
+)
 
 YES_NO = {"yes": _l("yes"), "no": _l("no")}
 MENTOR_TYPE_WORDS = {
@@ -94,12 +101,62 @@ def reason(code: str, text: str) -> str:
     stored text by the English template; a text that does not fit it is shown as stored.
     """
     base = code.split(":", 1)[0]
-    if str(get_locale() or SOURCE_LANGUAGE) == SOURCE_LANGUAGE or base not in REASON_WORDS:
+    if _english() or base not in REASON_WORDS:
         return text
     found = _REASON_PATTERNS[base].match(text)
     if found is None:
         return text
-    return str(REASON_WORDS[base]) % found.groupdict()
+    values = found.groupdict()
+    if "due" in values:
+        values["due"] = _day(values["due"])
+    return str(REASON_WORDS[base]) % values
+
+
+def _english() -> bool:
+    return str(get_locale() or SOURCE_LANGUAGE) == SOURCE_LANGUAGE
+
+
+def _day(text: str) -> str:
+    """A day stored as English words ("5 March 2026") written for the reader."""
+    try:
+        return long_day(datetime.strptime(text, "%d %B %Y").date())
+    except ValueError:
+        return text
+
+
+MODULE_STATUS_WORDS = {
+    "passed": _l("Passed"),
+    "refresher": _l("Refresher due"),
+    "refresher_overdue": _l("Refresher overdue"),
+    "to_renew": _l("Pass again to renew"),
+    "paused": _l("Quiz paused"),
+    "ready": _l("Quiz ready"),
+    "read": _l("Read"),
+    "not_started": _l("Not started"),
+}
+_MODULE_STATUS_CODES = {text: code for code, text in MODULE_STATUS.items()}
+_STATUS_CODES = {text: code for code, text in CERTIFICATE_STATUS_LABELS.items()}
+_REFRESHER_DUE = _pattern(REFRESHER_LABELS["due"])
+
+
+def module_status(text: str) -> str:
+    """A module's state (`ModuleState.status`, English words) in the reader's language."""
+    code = _MODULE_STATUS_CODES.get(text)
+    return text if _english() or code is None else str(MODULE_STATUS_WORDS[code])
+
+
+def certificate_label(text: str | None) -> str:
+    """A stored certificate label (a status, or a refresher due or overdue) for the reader."""
+    if not text or _english():
+        return text or ""
+    if text == REFRESHER_LABELS["overdue"]:
+        return gettext("Refresher overdue")
+    if text in _STATUS_CODES:
+        return str(CERTIFICATE_STATUS_WORDS[_STATUS_CODES[text]])
+    found = _REFRESHER_DUE.match(text)
+    if found is not None:
+        return gettext("Refresher due by %(due)s", due=_day(found["due"]))
+    return text
 
 
 def reasons(pairs: Iterable[Iterable[str]]) -> list[str]:

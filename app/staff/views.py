@@ -106,6 +106,18 @@ def match_model_word(code: str) -> str:
     return words.word(words.MATCH_MODEL_WORDS, code)
 
 
+@bp.app_template_filter("module_status_word")
+def module_status_word(text: str) -> str:
+    """A module's state in the reader's language."""
+    return words.module_status(text)
+
+
+@bp.app_template_filter("certificate_label_word")
+def certificate_label_word(text: str | None) -> str:
+    """A stored certificate label (refresher due or overdue) in the reader's language."""
+    return words.certificate_label(text)
+
+
 @bp.app_template_filter("certificate_word")
 def certificate_word(status: str | None) -> str:
     """A certificate's status in words ("None" without one), in the reader's language."""

@@ -73,6 +73,7 @@ def test_the_console_speaks_spanish_to_a_staff_member_who_chose_it(spanish_clien
     assert "Cada acción del personal" in page(spanish_client, "/staff/audit")
     assert "Resumen para financiadores" in page(spanish_client, f"/staff/reports?{MARCH}")
     assert "Registrar una sesión" in page(spanish_client, "/staff/in-person")
+    assert "Pendiente: Nombre del programa" in dashboard  # the setup checklist
 
 
 def test_an_english_reader_gets_the_console_unchanged(english_client) -> None:
@@ -106,6 +107,7 @@ def test_stored_eligibility_reasons_are_shown_in_spanish_by_their_code(spanish_c
     assert "No habilitado/a." in html
     assert "Todavía no tiene certificado: no terminó la formación." in html
     assert "No certificate yet" not in html
+    assert "Sin empezar" in html and "Not started" not in html  # each module's state
     # A screening step's reason keeps the step's name and says the rest in Spanish.
     assert re.search(r"<li>[^<]+: pendiente\.</li>", html)
     roster = page(spanish_client, "/staff/mentors")
@@ -282,3 +284,19 @@ def test_bad_filters_and_dates_are_explained_in_spanish(spanish_client) -> None:
     assert "no existe en el calendario" in reports_page.get_data(as_text=True)
     audit_page = spanish_client.get("/staff/audit?from=2026-03-02&to=2026-03-01")
     assert "La fecha “desde” no puede ser posterior" in audit_page.get_data(as_text=True)
+
+
+def test_the_program_profile_refuses_in_spanish(client) -> None:
+    admin = make_user(role="admin", name="Ada Admin")
+    admin.language = "es"
+    db.session.commit()
+    sign_in(client, admin)
+    response = post_form(
+        client,
+        "/admin/program",
+        {"name": "Programa", "time_zone": "Mars/Base", "mentor_types": ["community_volunteer"]},
+        page="/admin/program",
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "'Mars/Base' no es el nombre de una zona horaria" in html.replace("&#39;", "'")
