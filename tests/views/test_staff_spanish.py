@@ -300,3 +300,15 @@ def test_the_program_profile_refuses_in_spanish(client) -> None:
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "'Mars/Base' no es el nombre de una zona horaria" in html.replace("&#39;", "'")
+
+
+def test_a_dangerous_action_asks_for_confirmation_in_spanish(spanish_client) -> None:
+    mentor = make_user(name="Cora Confirma")
+    response = post_form(
+        spanish_client,
+        f"/staff/accounts/{mentor.id}/deactivate",
+        page=f"/staff/mentors/{mentor.id}",
+    )
+    html = response.get_data(as_text=True)
+    assert "¿Desactivar la cuenta de Cora Confirma?" in html
+    assert "Sí, desactivar a Cora Confirma" in html and "Cancelar y volver" in html
