@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from flask_babel import get_locale, gettext
+from flask_babel import format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.content.translations import SOURCE_LANGUAGE
@@ -114,6 +114,18 @@ def reason(code: str, text: str) -> str:
 
 def _english() -> bool:
     return str(get_locale() or SOURCE_LANGUAGE) == SOURCE_LANGUAGE
+
+
+def decimal(value: float, digits: int = 1, *, trim: bool = False) -> str:
+    """A figure with `digits` decimals (`trim`: without trailing zeros), for the reader's locale.
+
+    English keeps the plain form pages always had ("1234.5"); another language takes Babel's
+    decimal sign, without grouping ("1234,5").
+    """
+    value = float(value)  # a stored Decimal("2.0") reads "2", as "%g" always wrote it
+    if _english():
+        return f"{value:g}" if trim else f"{value:.{digits}f}"
+    return format_decimal(value, "0." + ("#" if trim else "0") * digits)
 
 
 def _day(text: str) -> str:

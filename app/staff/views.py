@@ -106,6 +106,18 @@ def match_model_word(code: str) -> str:
     return words.word(words.MATCH_MODEL_WORDS, code)
 
 
+@bp.app_template_filter("decimal")
+def decimal(value: float, digits: int = 1) -> str:
+    """A figure with `digits` decimals, written for the reader's locale ("25.0", "25,0")."""
+    return words.decimal(value, digits)
+
+
+@bp.app_template_filter("hours")
+def hours(value: float) -> str:
+    """Hours in tenths without a trailing zero ("1.5", "2"), written for the reader's locale."""
+    return words.decimal(value, 1, trim=True)
+
+
 @bp.app_template_filter("module_status_word")
 def module_status_word(text: str) -> str:
     """A module's state in the reader's language."""

@@ -312,3 +312,12 @@ def test_a_dangerous_action_asks_for_confirmation_in_spanish(spanish_client) -> 
     html = response.get_data(as_text=True)
     assert "¿Desactivar la cuenta de Cora Confirma?" in html
     assert "Sí, desactivar a Cora Confirma" in html and "Cancelar y volver" in html
+
+
+def test_report_figures_use_the_readers_decimal_sign(spanish_client, client, staff) -> None:
+    html = page(spanish_client, f"/staff/reports?{MARCH}")
+    assert re.search(r'id="online-hours"><strong>En línea:</strong> \d+,\d horas', html)
+    staff.language = "en"
+    db.session.commit()
+    english = page(client, f"/staff/reports?{MARCH}")
+    assert re.search(r'id="online-hours"><strong>Online:</strong> \d+\.\d hours', english)
