@@ -6,6 +6,7 @@ from datetime import tzinfo
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import gettext, ngettext
 
 from app import labels
 from app.labels import MENTOR_TYPE_DESCRIPTIONS, MENTOR_TYPE_LABELS, MENTOR_TYPE_VISIBILITY
@@ -21,8 +22,8 @@ from app.web import program_name, program_profile
 def format_days(days: int) -> str:
     """A number of days in words: "today", "1 day", "12 days"."""
     if days <= 0:
-        return "since today"
-    return f"{days} day" + ("" if days == 1 else "s")
+        return gettext("since today")
+    return ngettext("%(num)d day", "%(num)d days", days)
 
 
 def _program_zone() -> tzinfo:

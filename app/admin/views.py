@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
 from app.access import admin_required, recent_password_required
@@ -50,14 +51,22 @@ def accounts() -> ResponseReturnValue:
         else:
             if resent:
                 flash(
-                    f"{user.name} was already invited and has not accepted yet: there is a new "
-                    f"link, and the earlier one no longer works. {where_mail_goes()}",
+                    gettext(
+                        "%(name)s was already invited and has not accepted yet: there is a new "
+                        "link, and the earlier one no longer works. %(mail)s",
+                        name=user.name,
+                        mail=where_mail_goes(),
+                    ),
                     "success",
                 )
             else:
                 flash(
-                    f"{user.name} is invited and shows as “Invited” until they choose a "
-                    f"password with the link. {where_mail_goes()}",
+                    gettext(
+                        "%(name)s is invited and shows as “Invited” until they choose a "
+                        "password with the link. %(mail)s",
+                        name=user.name,
+                        mail=where_mail_goes(),
+                    ),
                     "success",
                 )
             return redirect(url_for("admin.accounts"))
@@ -83,20 +92,30 @@ def change_role(user_id: int) -> ResponseReturnValue:
     """Make a staff member an administrator, or the reverse."""
     form = RoleForm()
     if not form.validate_on_submit():
-        flash("Choose staff or administrator. Nothing was changed.", "error")
+        flash(gettext("Choose staff or administrator. Nothing was changed."), "error")
         return redirect(url_for("admin.accounts"))
     target = db.session.get(User, user_id)
     if target is None:
         abort(404)
     promote = form.role.data == "admin"
+    if promote:
+        title = gettext("Make %(name)s an administrator?", name=target.name)
+        explanation = gettext(
+            "%(name)s will be able to manage staff accounts, roles and second factors.",
+            name=target.name,
+        )
+        button = gettext("Yes, make %(name)s an administrator", name=target.name)
+    else:
+        title = gettext("Make %(name)s staff?", name=target.name)
+        explanation = gettext(
+            "%(name)s will no longer manage staff accounts, roles or second factors.",
+            name=target.name,
+        )
+        button = gettext("Yes, make %(name)s staff", name=target.name)
     page = confirm_first(
-        title=f"Make {target.name} {'an administrator' if promote else 'staff'}?",
-        explanation=(
-            f"{target.name} will be able to manage staff accounts, roles and second factors."
-            if promote
-            else f"{target.name} will no longer manage staff accounts, roles or second factors."
-        ),
-        button=f"Yes, make {target.name} {'an administrator' if promote else 'staff'}",
+        title=title,
+        explanation=explanation,
+        button=button,
         back=url_for("admin.accounts"),
     )
     if page is not None:
@@ -106,9 +125,12 @@ def change_role(user_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(gettext("%(problem)s Nothing was changed.", problem=error.message), "error")
     else:
-        flash(f"{user.name} is now {user.role}.", "success")
+        if user.role == "admin":
+            flash(gettext("%(name)s is now an administrator.", name=user.name), "success")
+        else:
+            flash(gettext("%(name)s is now staff.", name=user.name), "success")
     return redirect(url_for("admin.accounts"))
 
 
@@ -118,18 +140,22 @@ def resend_invitation(user_id: int) -> ResponseReturnValue:
     """Send a colleague who has not accepted yet a new invitation link."""
     form = ResendInvitationForm()
     if not form.validate_on_submit():
-        flash("The form had expired. Nothing was sent.", "error")
+        flash(gettext("The form had expired. Nothing was sent."), "error")
         return redirect(url_for("admin.accounts"))
     try:
         user = staff_accounts.resend_invitation(db.session, current_user, user_id, site=site())
     except NotFound:
         abort(404)
     except DomainError as error:
-        flash(f"{error.message} Nothing was sent.", "error")
+        flash(gettext("%(problem)s Nothing was sent.", problem=error.message), "error")
     else:
         flash(
-            f"There is a new invitation link for {user.name}; the earlier one no longer works. "
-            f"{where_mail_goes()}",
+            gettext(
+                "There is a new invitation link for %(name)s; the earlier one no longer works. "
+                "%(mail)s",
+                name=user.name,
+                mail=where_mail_goes(),
+            ),
             "success",
         )
     return redirect(url_for("admin.accounts"))
@@ -140,16 +166,21 @@ def resend_invitation(user_id: int) -> ResponseReturnValue:
 def cancel_invitation(user_id: int) -> ResponseReturnValue:
     """Withdraw an invitation that has not been accepted; the account is kept, closed."""
     if not ResendInvitationForm().validate_on_submit():
-        flash("The form had expired. Nothing was changed.", "error")
+        flash(gettext("The form had expired. Nothing was changed."), "error")
         return redirect(url_for("admin.accounts"))
     try:
         user = staff_accounts.cancel_invitation(db.session, current_user, user_id)
     except NotFound:
         abort(404)
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(gettext("%(problem)s Nothing was changed.", problem=error.message), "error")
     else:
-        flash(f"The invitation of {user.name} is canceled; its link no longer works.", "success")
+        flash(
+            gettext(
+                "The invitation of %(name)s is canceled; its link no longer works.", name=user.name
+            ),
+            "success",
+        )
     return redirect(url_for("admin.accounts"))
 
 
@@ -164,11 +195,12 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
     if target is None:
         abort(404)
     page = confirm_first(
-        title=f"Reset {target.name}’s second factor?",
-        explanation=(
-            f"{target.name} is signed out and sets up an authenticator app at their next sign-in."
+        title=gettext("Reset %(name)s’s second factor?", name=target.name),
+        explanation=gettext(
+            "%(name)s is signed out and sets up an authenticator app at their next sign-in.",
+            name=target.name,
         ),
-        button=f"Yes, reset {target.name}’s second factor",
+        button=gettext("Yes, reset %(name)s’s second factor", name=target.name),
         back=url_for("admin.accounts"),
     )
     if page is not None:
@@ -178,11 +210,14 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(gettext("%(problem)s Nothing was changed.", problem=error.message), "error")
     else:
         flash(
-            f"{user.name}'s second factor is reset and they are signed out. At their next "
-            "sign-in they set up an authenticator app again.",
+            gettext(
+                "%(name)s's second factor is reset and they are signed out. At their next "
+                "sign-in they set up an authenticator app again.",
+                name=user.name,
+            ),
             "success",
         )
     return redirect(url_for("admin.accounts"))
@@ -205,7 +240,7 @@ def program_profile_page() -> ResponseReturnValue:
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("The program profile is saved.", "success")
+            flash(gettext("The program profile is saved."), "success")
             return redirect(url_for("admin.program_profile_page"))
     return (
         render_template(

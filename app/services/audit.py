@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import AuditEvent, User, utcnow
+from app.services.csv_export import Column
 
 
 def record(
@@ -41,64 +43,64 @@ EXPORT_BATCH = 500
 
 # Every audit action in words; an action missing here is still shown, made readable.
 ACTION_LABELS = {
-    "account.created": "Account created",
-    "account.deactivated": "Account deactivated",
-    "account.reactivated": "Account reactivated",
-    "account.email_confirmed": "Email address confirmed",
-    "account.invited": "Colleague invited",
-    "account.invitation_resent": "Invitation sent again",
-    "account.invitation_canceled": "Invitation canceled",
-    "account.invite_used": "Invitation accepted",
-    "account.password_changed": "Password changed",
-    "account.password_reset_requested": "Password reset requested",
-    "account.password_reset_used": "Password reset link used",
-    "account.recovery_code_used": "Recovery code used",
-    "account.role_changed": "Role changed",
-    "account.second_factor_enrolled": "Authenticator app set up",
-    "account.second_factor_locked": "Second factor locked after wrong codes",
-    "account.second_factor_reset": "Second factor reset",
-    "account.sign_in_paused": "Sign-in paused after failed attempts",
-    "certificate.suspend": "Certificate suspended",
-    "certificate.lift": "Suspension lifted",
-    "certificate.revoke": "Certificate revoked",
-    "certificate.reenable": "Mentor re-enabled after revocation",
-    "match.created": "Match recorded",
-    "match.ended": "Match ended",
-    "mentor.type_changed": "Mentor type changed",
-    "mentor.name_corrected": "Name corrected and certificates re-issued",
-    "name_request.created": "Name correction requested",
-    "name_request.approved": "Name correction approved",
-    "name_request.declined": "Name correction declined",
-    "screening.recorded": "Screening result recorded",
-    "export.roster": "Roster exported",
-    "export.audit": "Audit log exported",
-    "export.funder-summary": "Funder summary exported",
-    "export.quizzes": "Quiz figures exported",
-    "export.questions": "Question figures exported",
-    "export.knowledge-gain": "Knowledge gain figures exported",
+    "account.created": _l("Account created"),
+    "account.deactivated": _l("Account deactivated"),
+    "account.reactivated": _l("Account reactivated"),
+    "account.email_confirmed": _l("Email address confirmed"),
+    "account.invited": _l("Colleague invited"),
+    "account.invitation_resent": _l("Invitation sent again"),
+    "account.invitation_canceled": _l("Invitation canceled"),
+    "account.invite_used": _l("Invitation accepted"),
+    "account.password_changed": _l("Password changed"),
+    "account.password_reset_requested": _l("Password reset requested"),
+    "account.password_reset_used": _l("Password reset link used"),
+    "account.recovery_code_used": _l("Recovery code used"),
+    "account.role_changed": _l("Role changed"),
+    "account.second_factor_enrolled": _l("Authenticator app set up"),
+    "account.second_factor_locked": _l("Second factor locked after wrong codes"),
+    "account.second_factor_reset": _l("Second factor reset"),
+    "account.sign_in_paused": _l("Sign-in paused after failed attempts"),
+    "certificate.suspend": _l("Certificate suspended"),
+    "certificate.lift": _l("Suspension lifted"),
+    "certificate.revoke": _l("Certificate revoked"),
+    "certificate.reenable": _l("Mentor re-enabled after revocation"),
+    "match.created": _l("Match recorded"),
+    "match.ended": _l("Match ended"),
+    "mentor.type_changed": _l("Mentor type changed"),
+    "mentor.name_corrected": _l("Name corrected and certificates re-issued"),
+    "name_request.created": _l("Name correction requested"),
+    "name_request.approved": _l("Name correction approved"),
+    "name_request.declined": _l("Name correction declined"),
+    "screening.recorded": _l("Screening result recorded"),
+    "export.roster": _l("Roster exported"),
+    "export.audit": _l("Audit log exported"),
+    "export.funder-summary": _l("Funder summary exported"),
+    "export.quizzes": _l("Quiz figures exported"),
+    "export.questions": _l("Question figures exported"),
+    "export.knowledge-gain": _l("Knowledge gain figures exported"),
 }
 DETAIL_KEYS = {
-    "role": "role",
-    "minutes": "minutes",
-    "reason": "reason",
-    "model": "model",
-    "youth": "youth codes",
-    "from": "from",
-    "to": "to",
-    "result": "result",
-    "completed_on": "completed on",
-    "left": "recovery codes left",
-    "rows": "rows",
-    "old_name": "old name",
-    "new_name": "new name",
-    "reissued": "re-issued (old → new code)",
+    "role": _l("role"),
+    "minutes": _l("minutes"),
+    "reason": _l("reason"),
+    "model": _l("model"),
+    "youth": _l("youth codes"),
+    "from": _l("from"),
+    "to": _l("to"),
+    "result": _l("result"),
+    "completed_on": _l("completed on"),
+    "left": _l("recovery codes left"),
+    "rows": _l("rows"),
+    "old_name": _l("old name"),
+    "new_name": _l("new name"),
+    "reissued": _l("re-issued (old → new code)"),
 }
 
 
 def action_label(action: str) -> str:
     """An audit action in words ("match.created" reads "Match recorded")."""
     if action in ACTION_LABELS:
-        return ACTION_LABELS[action]
+        return str(ACTION_LABELS[action])
     words = action.replace(".", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
@@ -114,7 +116,7 @@ class Vocabulary:
         if isinstance(value, list | tuple):
             return ", ".join(self.word(item) for item in value)
         text = str(value)
-        return self.codes.get(text, text)
+        return str(self.codes.get(text, text))
 
 
 def detail_text(detail: Mapping[str, Any] | None, vocabulary: Vocabulary) -> str:
@@ -228,7 +230,7 @@ def export_rows(
         for event in (loaded[event_id] for event_id in batch):
             yield [
                 event.occurred_at.isoformat(),
-                event.actor.name if event.actor else "System",
+                event.actor.name if event.actor else SYSTEM,
                 action_label(event.action),
                 event.subject.name if event.subject else "",
                 vocabulary.word(event.target) if event.target else "",
@@ -240,18 +242,20 @@ def export_rows(
             ]
 
 
-EXPORT_HEADER = [
-    "When (UTC)",
-    "Who",
-    "Action",
-    "About",
-    "Target",
-    "Detail",
-    "Event id",
-    "Action id",
-    "Actor id",
-    "Subject id",
-]
+SYSTEM = _l("System")
+# Every key is documented in docs/csv-columns.md; a key never changes once released.
+EXPORT_COLUMNS = (
+    Column("occurred_at", _l("When (UTC)")),
+    Column("actor", _l("Who")),
+    Column("action", _l("Action")),
+    Column("about", _l("About")),
+    Column("target", _l("Target")),
+    Column("detail", _l("Detail")),
+    Column("event_id", _l("Event id")),
+    Column("action_id", _l("Action id")),
+    Column("actor_id", _l("Actor id")),
+    Column("subject_id", _l("Subject id")),
+)
 
 
 def _like(text: str) -> str:

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -445,25 +446,27 @@ def _record_action(
 ) -> Certificate:
     certificate = session.get(Certificate, certificate_id)
     if certificate is None:
-        raise NotFound("There is no such certificate.")
+        raise NotFound(gettext("There is no such certificate."))
     reason = " ".join(reason.split())
     if not reason:
-        raise DomainError("Give a reason; it is kept in the record.", field="reason")
+        raise DomainError(gettext("Give a reason; it is kept in the record."), field="reason")
     if len(reason) > REASON_MAX:
-        raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+        raise DomainError(
+            gettext("Keep the reason under %(most)s characters.", most=REASON_MAX), field="reason"
+        )
     # A second staff member (or a double click) waits here, then sees the first decision.
     lock_holder(session, certificate.user_id)
     record = chain_of(session, certificate.user_id, now).record
     problem = None
     if action == "reenable":
         if not record.revoked:
-            problem = "Only a mentor whose certificate was revoked can be re-enabled."
+            problem = gettext("Only a mentor whose certificate was revoked can be re-enabled.")
     elif record.revoked:
-        problem = "This mentor's certificate is revoked. Revocation is final."
+        problem = gettext("This mentor's certificate is revoked. Revocation is final.")
     elif action == "suspend" and record.suspended_since is not None:
-        problem = "This mentor's certificate is already suspended."
+        problem = gettext("This mentor's certificate is already suspended.")
     elif action == "lift" and record.suspended_since is None:
-        problem = "Only a suspended certificate can have its suspension lifted."
+        problem = gettext("Only a suspended certificate can have its suspension lifted.")
     if problem:
         session.rollback()
         raise DomainError(problem)
@@ -521,7 +524,7 @@ def reenable(
         .limit(1)
     )
     if revoked is None:
-        raise DomainError("Only a mentor whose certificate was revoked can be re-enabled.")
+        raise DomainError(gettext("Only a mentor whose certificate was revoked can be re-enabled."))
     return _record_action(session, staff_id, revoked.id, "reenable", reason, now or utcnow())
 
 

@@ -14,10 +14,12 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.models import Certificate, Match, MatchMentor, User
 from app.services.certificates import add_months
+from app.services.csv_export import Column, words_for
 from app.services.reports import DateRange, gain_pairs
 
 
@@ -121,22 +123,44 @@ def funder_summary(session: Session, date_from: date, date_to: date, today: date
     )
 
 
-HEADER = ("measure", "count", "out_of", "percent", "definition")
+# Every key is documented in docs/csv-columns.md; a key never changes once released.
+MEASURES = {
+    "mentors_recruited": _l("Mentors recruited"),
+    "completed_training": _l("Completed training"),
+    "knowledge_increased": _l("Knowledge increased"),
+    "mentors_matched": _l("Mentors matched"),
+    "matches_lasting_6_months": _l("Matches lasting 6 months"),
+    "matches_lasting_12_months": _l("Matches lasting 12 months"),
+}
+COLUMNS = (
+    Column("measure", _l("Measure"), words_for(MEASURES)),
+    Column("count", _l("Count")),
+    Column("out_of", _l("Out of")),
+    Column("percent", _l("Percent")),
+    Column("definition", _l("Definition")),
+)
 DEFINITIONS = {
-    "mentors_recruited": "Mentor accounts registered in the range.",
-    "completed_training": "Of the mentors recruited in the range, those holding a certificate "
-    "by the end of the range.",
-    "knowledge_increased": "Of the mentors with a pre-check and a first pass in the range, those "
-    "whose first-pass scores beat their pre-check scores (summed over their modules).",
-    "mentors_matched": "Mentors in a match that started in the range.",
-    "matches_lasting_6_months": "Of the matches started in the range that began 6 months ago or "
-    "more, those that lasted 6 months (ended later, or still open).",
-    "matches_lasting_12_months": "The same for 12 months.",
+    "mentors_recruited": _l("Mentor accounts registered in the range."),
+    "completed_training": _l(
+        "Of the mentors recruited in the range, those holding a certificate by the end of the "
+        "range."
+    ),
+    "knowledge_increased": _l(
+        "Of the mentors with a pre-check and a first pass in the range, those whose first-pass "
+        "scores beat their pre-check scores (summed over their modules)."
+    ),
+    "mentors_matched": _l("Mentors in a match that started in the range."),
+    "matches_lasting_6_months": _l(
+        "Of the matches started in the range that began 6 months ago or more, those that lasted "
+        "6 months (ended later, or still open)."
+    ),
+    "matches_lasting_12_months": _l("The same for 12 months."),
 }
 
 
 def rows(summary: FunderSummary) -> Iterator[list[Any]]:
-    """The summary as CSV rows: measure, count, out of, percent, definition."""
+    """The summary as CSV rows: measure, count, out of, percent, definition (a lazy string: in
+    the reader's language, or English in the keyed file)."""
 
     def share(name: str, value: Share) -> list[Any]:
         percent = "" if value.percent is None else f"{value.percent:.1f}"

@@ -8,10 +8,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import InPersonAttendance, InPersonSession, User, utcnow
 from app.services import audit
+from app.services.dates import long_day
 from app.services.errors import DomainError
 
 TEXT_MAX = 200
@@ -34,22 +36,37 @@ def _hours(text: str) -> Decimal:
     try:
         value = Decimal(text.strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise DomainError("Give the hours as a number, like 2 or 1.5.", field="hours") from None
+        raise DomainError(
+            gettext("Give the hours as a number, like 2 or 1.5."), field="hours"
+        ) from None
     if not value.is_finite() or value <= 0 or value > HOURS_MAX:
         raise DomainError(
-            f"A session lasts more than 0 and at most {HOURS_MAX} hours.", field="hours"
+            gettext("A session lasts more than 0 and at most %(most)s hours.", most=HOURS_MAX),
+            field="hours",
         )
     if value != value.quantize(Decimal("0.1")):
-        raise DomainError("Give the hours to a tenth of an hour at most, like 1.5.", field="hours")
+        raise DomainError(
+            gettext("Give the hours to a tenth of an hour at most, like 1.5."), field="hours"
+        )
     return value
 
 
-def _line(text: str, field: str, label: str) -> str:
+def _line(text: str, field: str) -> str:
     cleaned = " ".join(text.split())
     if not cleaned:
-        raise DomainError(f"Give the {label}.", field=field)
+        missing = {
+            "topic": gettext("Give the topic."),
+            "facilitator": gettext("Give the facilitator's name."),
+        }
+        raise DomainError(missing[field], field=field)
     if len(cleaned) > TEXT_MAX:
-        raise DomainError(f"Keep the {label} under {TEXT_MAX} characters.", field=field)
+        long = {
+            "topic": gettext("Keep the topic under %(most)s characters.", most=TEXT_MAX),
+            "facilitator": gettext(
+                "Keep the facilitator's name under %(most)s characters.", most=TEXT_MAX
+            ),
+        }
+        raise DomainError(long[field], field=field)
     return cleaned
 
 
@@ -60,19 +77,20 @@ def record_session(
     now = now or utcnow()
     if data.held_on is None or not EARLIEST <= data.held_on <= now.date():
         raise DomainError(
-            f"The date must be between {EARLIEST:%-d %B %Y} and today.", field="held_on"
+            gettext("The date must be between %(day)s and today.", day=long_day(EARLIEST)),
+            field="held_on",
         )
-    topic = _line(data.topic, "topic", "topic")
-    facilitator = _line(data.facilitator, "facilitator", "facilitator's name")
+    topic = _line(data.topic, "topic")
+    facilitator = _line(data.facilitator, "facilitator")
     hours = _hours(data.hours)
     mentor_ids = list(dict.fromkeys(data.mentor_ids))
     if not mentor_ids:
-        raise DomainError("Choose at least one mentor who attended.", field="mentor_ids")
+        raise DomainError(gettext("Choose at least one mentor who attended."), field="mentor_ids")
     found = set(
         session.scalars(sa.select(User.id).where(User.id.in_(mentor_ids), User.role == "mentor"))
     )
     if found != set(mentor_ids):
-        raise DomainError("Choose attendees from the mentors listed.", field="mentor_ids")
+        raise DomainError(gettext("Choose attendees from the mentors listed."), field="mentor_ids")
     record = InPersonSession(
         held_on=data.held_on,
         topic=topic,

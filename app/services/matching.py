@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session, selectinload
 
 from app.content.model import Course
 from app.models import MATCH_MODELS, Match, MatchMentor, MatchYouth, MentorStanding, User, utcnow
-from app.services import audit, certificates, standing, standing_store
+from app.services import audit, certificates, standing, standing_store, words
 from app.services.errors import DomainError, NotFound
 from app.services.text import has_invisible
 
@@ -53,41 +54,67 @@ class MatchRefused(DomainError):
     """The match cannot be made; `reasons` lists every problem found."""
 
     def __init__(self, reasons: list[str]) -> None:
-        super().__init__("The match was not recorded: " + " ".join(reasons))
+        super().__init__(
+            gettext("The match was not recorded: %(reasons)s", reasons=" ".join(reasons))
+        )
         self.reasons = reasons
 
 
 def _count_problem(what: str, count: int, bounds: tuple[int, int | None], model: str) -> str | None:
+    """Why `count` mentors (`what` is "mentors") or youth do not fit the model, or None."""
     low, high = bounds
-    if count < low or (high is not None and count > high):
-        allowed = (
-            f"exactly {low}" if low == high else (f"{low} to {high}" if high else f"at least {low}")
+    if low <= count and (high is None or count <= high):
+        return None
+    values = {"model": _model_word(model), "low": low, "high": high, "count": count}
+    if what == "mentors":
+        if low == high:
+            return gettext(
+                "A %(model)s match needs exactly %(low)s mentor(s); %(count)s given.", **values
+            )
+        if high:
+            return gettext(
+                "A %(model)s match needs %(low)s to %(high)s mentor(s); %(count)s given.", **values
+            )
+        return gettext(
+            "A %(model)s match needs at least %(low)s mentor(s); %(count)s given.", **values
         )
-        return f"A {MODEL_RULES[model].label.split(' (')[0].lower()} match needs {allowed} {what}; {count} given."
-    return None
+    if low == high:
+        return gettext("A %(model)s match needs exactly %(low)s youth; %(count)s given.", **values)
+    if high:
+        return gettext(
+            "A %(model)s match needs %(low)s to %(high)s youth; %(count)s given.", **values
+        )
+    return gettext("A %(model)s match needs at least %(low)s youth; %(count)s given.", **values)
+
+
+def _model_word(model: str) -> str:
+    """A matching model's short name in lower case, in the reader's language."""
+    return words.word(words.MATCH_MODEL_WORDS, model).lower()
 
 
 def youth_code_problem(code: str, pattern: str = DEFAULT_YOUTH_CODE_PATTERN) -> str | None:
     """Why `code` (as typed) cannot be a youth code, in plain words; None when it can."""
     if has_invisible(code):
-        return (
+        return gettext(
             "contains an invisible or text-direction character, which can make one code look "
             "like another. Type the code again by hand."
         )
     if _DATE_SHAPED.search(code) or _is_eight_digit_date(code):
-        return "looks like a date. A youth code must never hold a birthday or any other date."
+        return gettext(
+            "looks like a date. A youth code must never hold a birthday or any other date."
+        )
     digits = re.findall(r"[0-9]+", code)
     if sum(map(len, digits)) >= 7 and (len(digits) >= 2 or sum(map(len, digits)) >= 10):
-        return "looks like a phone number. A youth code must never hold contact details."
+        return gettext("looks like a phone number. A youth code must never hold contact details.")
     if _CAPITALISED_WORD.search(code) or any(
         len(re.findall("[AEIOUY]", word)) >= 2 for word in _LONG_WORD.findall(code.upper())
     ):
-        return (
+        return gettext(
             "looks like a name (a capitalised word, or a long word that can be read aloud). "
             "A youth code must never hold a young person's name."
         )
     if not re.fullmatch(pattern, code.upper(), flags=re.ASCII):
-        return "does not follow the program's youth-code format."
+        return gettext("does not follow the program's youth-code format.")
     return None
 
 
@@ -116,11 +143,13 @@ def clean_youth_codes(
             continue
         problem = youth_code_problem(code, pattern)
         if problem:
-            problems.append(f"The youth code on line {line} {problem}")
+            problems.append(
+                gettext("The youth code on line %(line)s %(problem)s", line=line, problem=problem)
+            )
             continue
         codes.append(code.upper())
     if len(set(codes)) != len(codes):
-        problems.append("The same youth code was entered twice.")
+        problems.append(gettext("The same youth code was entered twice."))
     return codes, problems
 
 
@@ -140,19 +169,19 @@ def create_match(
     now = now or utcnow()
     reasons: list[str] = []
     if model not in MODEL_RULES:
-        raise MatchRefused(["Choose one of the matching models."])
+        raise MatchRefused([gettext("Choose one of the matching models.")])
     codes, code_problems = clean_youth_codes(youth_codes, youth_code_pattern)
     reasons.extend(code_problems)
     mentor_ids = list(dict.fromkeys(mentor_ids))
     rule = MODEL_RULES[model]
     for problem in (
-        _count_problem("mentor(s)", len(mentor_ids), rule.mentors, model),
+        _count_problem("mentors", len(mentor_ids), rule.mentors, model),
         _count_problem("youth", len(codes), rule.youth, model),
     ):
         if problem:
             reasons.append(problem)
     if started_on > now.date():
-        reasons.append("The start date cannot be in the future.")
+        reasons.append(gettext("The start date cannot be in the future."))
 
     # Lock the mentors (in id order, so two matches never deadlock) before judging eligibility:
     # a suspension recorded at the same moment either comes first and refuses this match, or
@@ -164,13 +193,13 @@ def create_match(
     )
     found = {mentor.id for mentor in mentors}
     reasons.extend(
-        "One of the chosen mentors does not exist."
+        gettext("One of the chosen mentors does not exist.")
         for mentor_id in mentor_ids
         if mentor_id not in found
     )
     for mentor in mentors:
         if mentor.role != "mentor":
-            reasons.append(f"{mentor.name} is not a mentor account.")
+            reasons.append(gettext("%(name)s is not a mentor account.", name=mentor.name))
     verdicts = standing.for_mentors(
         session, [m for m in mentors if m.role == "mentor"], course, now
     )
@@ -178,7 +207,11 @@ def create_match(
         verdict = verdicts.get(mentor.id)
         if verdict is not None and not verdict.eligible:
             reasons.append(
-                f"{mentor.name} is not eligible: " + " ".join(r.staff_text for r in verdict.reasons)
+                gettext(
+                    "%(name)s is not eligible: %(reasons)s",
+                    name=mentor.name,
+                    reasons=" ".join(words.reason(r.code, r.staff_text) for r in verdict.reasons),
+                )
             )
 
     if codes:
@@ -190,7 +223,11 @@ def create_match(
             )
         ).all()
         reasons.extend(
-            f"Youth {code} is already in an open {rule.label.split(' (')[0].lower()} match."
+            gettext(
+                "Youth %(code)s is already in an open %(model)s match.",
+                code=code,
+                model=_model_word(model),
+            )
             for code in taken
         )
     if reasons:
@@ -235,15 +272,17 @@ def end_match(
     now = now or utcnow()
     match = get_match(session, match_id)
     if not match.is_open:
-        raise DomainError("This match has already ended.")
+        raise DomainError(gettext("This match has already ended."))
     reason = " ".join(reason.split())
     if not reason:
-        raise DomainError("Say why the match is ending.", field="reason")
+        raise DomainError(gettext("Say why the match is ending."), field="reason")
     if len(reason) > REASON_MAX:
-        raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+        raise DomainError(
+            gettext("Keep the reason under %(most)s characters.", most=REASON_MAX), field="reason"
+        )
     if ended_on < match.started_on or ended_on > now.date():
         raise DomainError(
-            "The end date must be between the start date and today.", field="ended_on"
+            gettext("The end date must be between the start date and today."), field="ended_on"
         )
     match.ended_on = ended_on
     match.closure_reason = reason
@@ -274,7 +313,7 @@ def get_match(session: Session, match_id: int) -> Match:
         )
     )
     if match is None:
-        raise NotFound("There is no such match.")
+        raise NotFound(gettext("There is no such match."))
     return match
 
 
@@ -358,7 +397,7 @@ def needing_review(
         )
         .order_by(MatchMentor.match_id, MatchMentor.id)
     ):
-        texts = " ".join(text for _code, text in reasons or ())
+        texts = " ".join(words.reasons(reasons or ()))
         problems.setdefault(match_id, []).append(f"{name}: {texts}")
     return [(match, problems[match.id]) for match in matches]
 

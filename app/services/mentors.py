@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.content.model import MENTOR_TYPES, Course
@@ -109,9 +110,9 @@ def change_mentor_type(
     """Change what kind of mentor someone is (their path and screening follow)."""
     user = get_mentor(session, mentor_id)
     if mentor_type not in MENTOR_TYPES:
-        raise DomainError("Choose one of the mentor types.", field="mentor_type")
+        raise DomainError(gettext("Choose one of the mentor types."), field="mentor_type")
     if mentor_type == user.mentor_type:
-        raise DomainError("That is already this mentor's type.", field="mentor_type")
+        raise DomainError(gettext("That is already this mentor's type."), field="mentor_type")
     previous = user.mentor_type
     certificates.lock_holder(session, user.id)
     user.mentor_type = mentor_type

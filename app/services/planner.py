@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from app.content.planner import DIMENSION_TITLES, DIMENSIONS, Planner, PlannerQuestion, Rule
@@ -22,7 +24,7 @@ class InvalidAnswers(DomainError):
     """Some answers are missing or not among their question's choices; `errors` names each."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("Some answers need attention; nothing was saved.")
+        super().__init__(gettext("Some answers need attention; nothing was saved."))
         self.errors = errors
 
 
@@ -39,15 +41,17 @@ def check_answers(planner: Planner, submitted: Mapping[str, Sequence[str]]) -> A
         given = [value for value in submitted.get(question.id, ()) if value != ""]
         known = {choice.id for choice in question.choices}
         if any(value not in known for value in given):
-            errors[question.id] = "Choose one of the answers listed."
+            errors[question.id] = gettext("Choose one of the answers listed.")
         elif not question.multiple and len(given) > 1:
-            errors[question.id] = "Choose one answer."
+            errors[question.id] = gettext("Choose one answer.")
         elif len(set(given)) != len(given):
-            errors[question.id] = "Choose each answer once."
+            errors[question.id] = gettext("Choose each answer once.")
         elif len(given) > 1 and (
             alone := [choice for choice in question.choices if choice.alone and choice.id in given]
         ):
-            errors[question.id] = f"'{alone[0].label}' cannot be chosen with other answers."
+            errors[question.id] = gettext(
+                "'%(answer)s' cannot be chosen with other answers.", answer=alone[0].label
+            )
         else:
             answers[question.id] = given
     for question in planner.questions:
@@ -58,7 +62,9 @@ def check_answers(planner: Planner, submitted: Mapping[str, Sequence[str]]) -> A
             answers[question.id] = []
         elif not answers[question.id]:
             errors[question.id] = (
-                "Choose at least one answer." if question.multiple else "Choose an answer."
+                gettext("Choose at least one answer.")
+                if question.multiple
+                else gettext("Choose an answer.")
             )
     if errors:
         raise InvalidAnswers(errors)
@@ -123,9 +129,19 @@ def recommend(planner: Planner, answers: Answers) -> dict[str, Any]:
     }
 
 
+# The parts' headings (`content.planner.DIMENSION_TITLES`) in the reader's language.
+PART_TITLES = {
+    "form": _l("Form"),
+    "location": _l("Location"),
+    "purpose": _l("Purpose"),
+    "relationships": _l("Relationship types"),
+    "mentor_types": _l("Mentor types"),
+}
+
+
 def part_titles() -> dict[str, str]:
-    """The heading of each part of a plan, in the order plans show them."""
-    return dict(DIMENSION_TITLES)
+    """The heading of each part of a plan, in the order plans show them, for the reader."""
+    return {part: str(PART_TITLES.get(part, title)) for part, title in DIMENSION_TITLES.items()}
 
 
 def save_plan(
@@ -168,7 +184,7 @@ def get_plan(session: Session, plan_id: int) -> PlannerPlan:
     """One saved plan, or NotFound."""
     plan = session.get(PlannerPlan, plan_id)
     if plan is None:
-        raise NotFound("No such plan.")
+        raise NotFound(gettext("No such plan."))
     return plan
 
 
@@ -190,12 +206,12 @@ def adopt(
     """
     actor = session.get(User, actor_id)
     if actor is None or not actor.is_admin:
-        raise NotAllowed("Only an administrator can adopt a plan.")
+        raise NotAllowed(gettext("Only an administrator can adopt a plan."))
     plan = get_plan(session, plan_id)
     match_models = tuple(plan.recommendation.get("match_models", ()))
     mentor_types = tuple(plan.recommendation.get("mentor_types", ()))
     if not match_models:
-        raise DomainError("This plan recommends no match model the program can record.")
+        raise DomainError(gettext("This plan recommends no match model the program can record."))
     at = now or utcnow()
     session.add(PlannerAdoption(plan_id=plan.id, adopted_by_id=actor_id, adopted_at=at))
     audit.record(

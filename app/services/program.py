@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
@@ -115,11 +117,14 @@ def current_profile(session: Session) -> ProgramProfile:
 def time_zone_problem(name: str) -> str | None:
     """Why `name` is not an IANA time zone this server knows, or None when it is."""
     if not name or name != name.strip() or name not in _zone_names():
-        return f"'{name}' is not a time zone name; use one like America/Chicago or Europe/Paris."
+        return gettext(
+            "'%(name)s' is not a time zone name; use one like America/Chicago or Europe/Paris.",
+            name=name,
+        )
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return f"'{name}' is not a time zone this server knows."
+        return gettext("'%(name)s' is not a time zone this server knows.", name=name)
     return None
 
 
@@ -136,12 +141,20 @@ def zone(profile: ProgramProfile) -> ZoneInfo:
         return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
-def _check_choices(values: list[str], allowed: tuple[str, ...], what: str, field: str) -> None:
+def _check_choices(values: list[str], allowed: tuple[str, ...], field: str) -> None:
     unknown = [value for value in values if value not in allowed]
     if unknown:
-        raise DomainError(f"Unknown {what}: {', '.join(unknown)}.", field)
+        message = {
+            "mentor_types": gettext("Unknown mentor type: %(values)s.", values=", ".join(unknown)),
+            "match_models": gettext("Unknown match model: %(values)s.", values=", ".join(unknown)),
+        }[field]
+        raise DomainError(message, field)
     if not values:
-        raise DomainError(f"Choose at least one {what}.", field)
+        message = {
+            "mentor_types": gettext("Choose at least one mentor type."),
+            "match_models": gettext("Choose at least one match model."),
+        }[field]
+        raise DomainError(message, field)
 
 
 def update_profile(
@@ -151,11 +164,14 @@ def update_profile(
     problem = time_zone_problem(changes.time_zone)
     if problem:
         raise DomainError(problem, "time_zone")
-    _check_choices(changes.mentor_types, MENTOR_TYPE_KEYS, "mentor type", "mentor_types")
-    _check_choices(changes.match_models, MATCH_MODELS, "match model", "match_models")
+    _check_choices(changes.mentor_types, MENTOR_TYPE_KEYS, "mentor_types")
+    _check_choices(changes.match_models, MATCH_MODELS, "match_models")
     unknown = [name for name in changes.required_placeholders if name not in PLACEHOLDERS]
     if unknown:
-        raise DomainError(f"Unknown placeholder: {', '.join(unknown)}.", "required_placeholders")
+        raise DomainError(
+            gettext("Unknown placeholder: %(values)s.", values=", ".join(unknown)),
+            "required_placeholders",
+        )
     values = {
         field.name: _normalise(getattr(changes, field.name)) for field in fields(ProfileInput)
     }
@@ -171,8 +187,8 @@ def set_recruitment(
     now: datetime | None = None,
 ) -> ProgramProfile:
     """Set the match models the program uses and the mentor types it recruits (audited)."""
-    _check_choices(list(mentor_types), MENTOR_TYPE_KEYS, "mentor type", "mentor_types")
-    _check_choices(list(match_models), MATCH_MODELS, "match model", "match_models")
+    _check_choices(list(mentor_types), MENTOR_TYPE_KEYS, "mentor_types")
+    _check_choices(list(match_models), MATCH_MODELS, "match_models")
     values = {
         "match_models": [model for model in MATCH_MODELS if model in match_models],
         "mentor_types": [kind for kind in MENTOR_TYPE_KEYS if kind in mentor_types],
@@ -222,15 +238,17 @@ def _save(
 def setup_steps(profile: ProgramProfile) -> list[SetupStep]:
     """The program setup checklist: what a program fills before mentors rely on the course."""
     return [
-        SetupStep("Program name", bool(profile.name.strip())),
+        SetupStep(_l("Program name"), bool(profile.name.strip())),
         SetupStep(
-            "Coordinator contact (name and an email or phone)",
+            _l("Coordinator contact (name and an email or phone)"),
             bool(profile.coordinator_name.strip())
             and bool(profile.coordinator_email.strip() or profile.coordinator_phone.strip()),
         ),
         SetupStep(
-            "Reporting chain (who to tell first, after-hours line, state hotline, whether "
-            "mentors must also report directly)",
+            _l(
+                "Reporting chain (who to tell first, after-hours line, state hotline, whether "
+                "mentors must also report directly)"
+            ),
             all(
                 value.strip()
                 for value in (profile.first_contact, profile.after_hours, profile.hotline)
@@ -238,7 +256,7 @@ def setup_steps(profile: ProgramProfile) -> list[SetupStep]:
             and profile.must_report_directly is not None,
         ),
         SetupStep(
-            "Time zone", profile.version > 0 and time_zone_problem(profile.time_zone) is None
+            _l("Time zone"), profile.version > 0 and time_zone_problem(profile.time_zone) is None
         ),
     ]
 
@@ -378,17 +396,22 @@ def _check_question(values: dict[str, Any]) -> None:
     if not (prompt or answer or wrong or values["question_explanation"].strip()):
         return
     if not prompt:
-        raise DomainError("Write the question, or clear every part of it.", "question_prompt")
+        raise DomainError(
+            gettext("Write the question, or clear every part of it."), "question_prompt"
+        )
     if not answer:
-        raise DomainError("Write the right answer.", "question_answer")
+        raise DomainError(gettext("Write the right answer."), "question_answer")
     if not 2 <= len(wrong) <= 4:
-        raise DomainError("Write two to four wrong answers, one per line.", "question_wrong")
+        raise DomainError(
+            gettext("Write two to four wrong answers, one per line."), "question_wrong"
+        )
     if any(len(option) > MAX_ANSWER_CHARS for option in [answer, *wrong]):
         raise DomainError(
-            f"Keep each answer under {MAX_ANSWER_CHARS} characters.", "question_wrong"
+            gettext("Keep each answer under %(most)s characters.", most=MAX_ANSWER_CHARS),
+            "question_wrong",
         )
     if len({option.casefold() for option in [answer, *wrong]}) != len(wrong) + 1:
-        raise DomainError("Every answer must be different.", "question_wrong")
+        raise DomainError(gettext("Every answer must be different."), "question_wrong")
 
 
 def program_question(profile: ProgramProfile) -> Question | None:

@@ -14,12 +14,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.content.markup import plain_text
 from app.content.model import Course
 from app.content.question_types import question_type
 from app.models import Certificate, QuizAttempt, User
+from app.services.csv_export import Column, words_for
 from app.services.dates import parse_day
 from app.services.errors import DomainError
 from app.services.training_hours import TrainingHours, training_hours
@@ -78,8 +81,8 @@ def parse_range(date_from: str | None, date_to: str | None, today: date) -> Date
     days: dict[str, date] = {}
     latest_year = today.year + 1
     for key, text, label, fallback in (
-        ("from", date_from, "start", default.start),
-        ("to", date_to, "end", default.end),
+        ("from", date_from, gettext("start"), default.start),
+        ("to", date_to, gettext("end"), default.end),
     ):
         text = (text or "").strip()
         if not text:
@@ -90,7 +93,7 @@ def parse_range(date_from: str | None, date_to: str | None, today: date) -> Date
         except ValueError as error:
             errors[key] = str(error)
     if not errors and days["from"] > days["to"]:
-        errors["to"] = "The end date must be on or after the start date."
+        errors["to"] = gettext("The end date must be on or after the start date.")
     if errors:
         raise InvalidDateRange(errors)
     return DateRange(days["from"], days["to"])
@@ -541,7 +544,7 @@ def _gain_rows(gain: KnowledgeGain) -> Iterator[list[Any]]:
         ]
     yield [
         "all",
-        "All modules (every mentor and module pair)",
+        ALL_MODULES,
         gain.pairs,
         gain.improved,
         _percent(gain.share_improved),
@@ -551,54 +554,63 @@ def _gain_rows(gain: KnowledgeGain) -> Iterator[list[Any]]:
     ]
 
 
+YES_NO = {"yes": _l("yes"), "no": _l("no")}
+ALL_MODULES = _l("All modules (every mentor and module pair)")
+
+
 @dataclass(frozen=True)
 class Export:
-    """A report as CSV: its header and a function that computes its rows."""
+    """A report as CSV: its columns (stable keys, translated headers) and what computes its rows."""
 
-    header: tuple[str, ...]
+    columns: tuple[Column, ...]
     rows: Callable[[Session, Course, date, date], Iterable[Iterable[Any]]]
 
 
+# Every key is documented in docs/csv-columns.md; a key never changes once released.
 EXPORTS: dict[str, Export] = {
     "quizzes": Export(
-        header=(
-            "quiz",
-            "title",
-            "attempts",
-            "passes",
-            "pass_rate_percent",
-            "mean_score",
-            "mentors_first_passed",
-            "mean_attempts_to_pass",
+        columns=(
+            Column("quiz", _l("Quiz")),
+            Column("title", _l("Title")),
+            Column("attempts", _l("Attempts")),
+            Column("passes", _l("Passes")),
+            Column("pass_rate_percent", _l("Pass rate (%)")),
+            Column("mean_score", _l("Mean score (out of 100)")),
+            Column("mentors_first_passed", _l("Mentors who first passed")),
+            Column("mean_attempts_to_pass", _l("Mean attempts to pass")),
         ),
         rows=lambda session, course, start, end: _quiz_rows(
             quiz_stats(session, course, start, end)
         ),
     ),
     "questions": Export(
-        header=(
-            "quiz",
-            "question",
-            "prompt",
-            "times_drawn",
-            "times_correct",
-            "percent_correct",
-            "flagged_under_50_percent",
+        columns=(
+            Column("quiz", _l("Quiz")),
+            Column("question", _l("Question id")),
+            Column("prompt", _l("Question")),
+            Column("times_drawn", _l("Times drawn")),
+            Column("times_correct", _l("Times answered correctly")),
+            Column("percent_correct", _l("Answered correctly (%)")),
+            Column(
+                "flagged_under_50_percent",
+                _l("Flagged (under 50% correct)"),
+                words_for(YES_NO),
+            ),
         ),
         rows=lambda session, course, start, end: _question_rows(
             question_stats(session, course, start, end)
         ),
     ),
     "knowledge-gain": Export(
-        header=(
-            "module",
-            "title",
-            "mentors",
-            "improved",
-            "percent_improved",
-            "mean_precheck_score",
-            "mean_first_passing_score",
-            "mean_gain_points",
+        columns=(
+            Column("module", _l("Module")),
+            Column("title", _l("Title")),
+            Column("mentors", _l("Mentors")),
+            Column("improved", _l("Improved")),
+            Column("percent_improved", _l("Improved (%)")),
+            Column("mean_precheck_score", _l("Mean pre-check score (out of 100)")),
+            Column("mean_first_passing_score", _l("Mean first passing score (out of 100)")),
+            Column("mean_gain_points", _l("Mean gain (points)")),
         ),
         rows=lambda session, course, start, end: _gain_rows(
             knowledge_gain(session, course, start, end)

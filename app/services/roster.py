@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.content.model import MENTOR_TYPES, Course
@@ -32,6 +34,15 @@ CERTIFICATE_FILTERS = {
     certs.REVOKED: "Revoked",
 }
 YES_NO = {"yes": "Yes", "no": "No"}
+# The filters' names in the problems a query string can have.
+FILTER_NAMES = {
+    "mentor_type": _l("mentor type"),
+    "certificate": _l("certificate"),
+    "eligible": _l("eligible"),
+    "matched": _l("matched"),
+    "stage": _l("stage"),
+    "sort": _l("sort"),
+}
 STALLED_AFTER = timedelta(days=30)
 EXPIRING_WITHIN = timedelta(days=30)
 # The dashboard's funnel stages and attention lists, each a roster view of its own.
@@ -81,7 +92,7 @@ def parse_filters(args: Mapping[str, str]) -> tuple[RosterFilters, list[str]]:
     problems = []
     q = " ".join((args.get("q") or "").split())
     if len(q) > SEARCH_MAX:
-        problems.append(f"Search is limited to {SEARCH_MAX} characters.")
+        problems.append(gettext("Search is limited to %(most)s characters.", most=SEARCH_MAX))
         q = ""
     choices = {
         "mentor_type": MENTOR_TYPES,
@@ -96,13 +107,17 @@ def parse_filters(args: Mapping[str, str]) -> tuple[RosterFilters, list[str]]:
         value = (args.get(name) or "").strip()
         if value and value not in allowed:
             problems.append(
-                f"“{value[:40]}” is not one of the choices for {name.replace('_', ' ')}."
+                gettext(
+                    "“%(value)s” is not one of the choices for %(filter)s.",
+                    value=value[:40],
+                    filter=str(FILTER_NAMES[name]),
+                )
             )
             value = ""
         values[name] = value
     order = (args.get("order") or "").strip()
     if order not in ("", "asc", "desc"):
-        problems.append("Order must be ascending or descending.")
+        problems.append(gettext("Order must be ascending or descending."))
         order = ""
     ids, id_problem = chosen_ids(args)
     if id_problem:
@@ -136,7 +151,7 @@ def chosen_ids(args: Mapping[str, str]) -> tuple[tuple[int, ...], str | None]:
         value = args.get("mentor")
         raw = value if isinstance(value, list) else ([value] if value else [])
     if len(raw) > CHOSEN_MAX:
-        return (), f"Choose at most {CHOSEN_MAX} mentors at once."
+        return (), gettext("Choose at most %(most)s mentors at once.", most=CHOSEN_MAX)
     ids: list[int] = []
     for value in raw:
         text = str(value).strip()
@@ -172,6 +187,8 @@ class RosterRow:
     certificate_label: str | None = None
     refresher_due_on: date | None = None
     refresher_overdue: bool = False
+    # The reasons as stored: (code, English text), for showing them in the reader's language.
+    reason_pairs: tuple[tuple[str, str], ...] = ()
 
     @property
     def mentor_type_label(self) -> str:
@@ -320,6 +337,7 @@ def _row(values: Any) -> RosterRow:
         certificate_label=values.certificate_label,
         refresher_due_on=values.refresher_due_on,
         refresher_overdue=bool(values.refresher_overdue),
+        reason_pairs=tuple((code, text) for code, text in values.reasons or ()),
     )
 
 

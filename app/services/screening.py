@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.content.model import Course
@@ -118,15 +119,17 @@ def record_results(
     now = now or utcnow()
     mentor_ids = list(dict.fromkeys(mentor_ids))
     if not mentor_ids:
-        raise DomainError("Choose at least one mentor.", field="mentors")
+        raise DomainError(gettext("Choose at least one mentor."), field="mentors")
     if result not in SCREENING_RESULTS:
-        raise DomainError("Choose cleared or not cleared.", field="result")
+        raise DomainError(gettext("Choose cleared or not cleared."), field="result")
     problem = past_day_problem(completed_on, now.date())
     if problem:
         raise DomainError(problem, field="completed_on")
     note = note.strip()
     if len(note) > NOTE_MAX:
-        raise DomainError(f"Keep the note under {NOTE_MAX} characters.", field="note")
+        raise DomainError(
+            gettext("Keep the note under %(most)s characters.", most=NOTE_MAX), field="note"
+        )
     mentors = {
         user.id: user
         for user in session.scalars(
@@ -134,7 +137,7 @@ def record_results(
         )
     }
     if len(mentors) != len(mentor_ids):
-        raise NotFound("There is no such mentor.")
+        raise NotFound(gettext("There is no such mentor."))
     elsewhere = [
         mentors[mentor_id].name
         for mentor_id in mentor_ids
@@ -142,9 +145,14 @@ def record_results(
     ]
     if elsewhere:
         if len(mentor_ids) == 1:
-            raise DomainError("That step is not part of screening for this mentor.", field="step")
+            raise DomainError(
+                gettext("That step is not part of screening for this mentor."), field="step"
+            )
         raise DomainError(
-            "That step is not part of screening for: " + ", ".join(elsewhere) + ".", field="step"
+            gettext(
+                "That step is not part of screening for: %(names)s.", names=", ".join(elsewhere)
+            ),
+            field="step",
         )
     for mentor_id in sorted(mentor_ids):
         certificates.lock_holder(session, mentor_id)
@@ -166,9 +174,12 @@ def record_results(
     if repeated:
         session.rollback()
         raise DomainError(
-            "This result is already recorded"
-            + ("" if len(mentor_ids) == 1 else " for " + ", ".join(repeated))
-            + "; nothing was added.",
+            gettext("This result is already recorded; nothing was added.")
+            if len(mentor_ids) == 1
+            else gettext(
+                "This result is already recorded for %(names)s; nothing was added.",
+                names=", ".join(repeated),
+            ),
             field="step",
         )
     records = []

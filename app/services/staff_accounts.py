@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.models import ROLES, User, new_session_token, utcnow
@@ -29,7 +30,7 @@ def _active_admins(session: Session) -> int:
 def _get(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("There is no such account.")
+        raise NotFound(gettext("There is no such account."))
     return user
 
 
@@ -38,13 +39,15 @@ def deactivate(session: Session, actor: User, user_id: int, now: datetime | None
     now = now or utcnow()
     user = _get(session, user_id)
     if user.id == actor.id:
-        raise NotAllowed("You cannot deactivate your own account.")
+        raise NotAllowed(gettext("You cannot deactivate your own account."))
     if user.role != "mentor" and not actor.is_admin:
-        raise NotAllowed("Only an administrator can deactivate a staff account.")
+        raise NotAllowed(gettext("Only an administrator can deactivate a staff account."))
     if not user.is_active:
-        raise DomainError("This account is already deactivated.")
+        raise DomainError(gettext("This account is already deactivated."))
     if user.role == "admin" and _active_admins(session) <= 1:
-        raise NotAllowed("This is the last active administrator; it cannot be deactivated.")
+        raise NotAllowed(
+            gettext("This is the last active administrator; it cannot be deactivated.")
+        )
     user.deactivated_at = now
     user.session_token = new_session_token()
     audit.record(
@@ -58,9 +61,9 @@ def reactivate(session: Session, actor: User, user_id: int, now: datetime | None
     """Let a deactivated account sign in again."""
     user = _get(session, user_id)
     if user.role != "mentor" and not actor.is_admin:
-        raise NotAllowed("Only an administrator can reactivate a staff account.")
+        raise NotAllowed(gettext("Only an administrator can reactivate a staff account."))
     if user.is_active:
-        raise DomainError("This account is already active.")
+        raise DomainError(gettext("This account is already active."))
     user.deactivated_at = None
     audit.record(
         session, "account.reactivated", actor_id=actor.id, subject_user_id=user.id, now=now
@@ -74,16 +77,16 @@ def change_role(
 ) -> User:
     """Change a staff account's role; admins cannot demote themselves or the last admin."""
     if not actor.is_admin:
-        raise NotAllowed("Only an administrator can change roles.")
+        raise NotAllowed(gettext("Only an administrator can change roles."))
     user = _get(session, user_id)
     if role not in ROLES or role == "mentor" or user.role == "mentor":
-        raise DomainError("Roles change between staff and admin only.", field="role")
+        raise DomainError(gettext("Roles change between staff and admin only."), field="role")
     if role == user.role:
-        raise DomainError("The account already has that role.", field="role")
+        raise DomainError(gettext("The account already has that role."), field="role")
     if user.id == actor.id:
-        raise NotAllowed("You cannot change your own role.")
+        raise NotAllowed(gettext("You cannot change your own role."))
     if user.role == "admin" and user.is_active and _active_admins(session) <= 1:
-        raise NotAllowed("This is the last active administrator; it cannot be demoted.")
+        raise NotAllowed(gettext("This is the last active administrator; it cannot be demoted."))
     previous, user.role = user.role, role
     audit.record(
         session,
@@ -114,9 +117,9 @@ def invite_staff(
     """
     now = now or utcnow()
     if not actor.is_admin:
-        raise NotAllowed("Only an administrator can add staff.")
+        raise NotAllowed(gettext("Only an administrator can add staff."))
     if role not in ("staff", "admin"):
-        raise DomainError("Choose staff or admin.", field="role")
+        raise DomainError(gettext("Choose staff or admin."), field="role")
     existing = accounts.find_by_email(session, email)
     if existing is not None and invitation_pending(existing):
         return resend_invitation(session, actor, existing.id, site=site, now=now), True
@@ -162,10 +165,10 @@ def resend_invitation(
     """Queue a new invitation link; the earlier links of that account stop working."""
     now = now or utcnow()
     if not actor.is_admin:
-        raise NotAllowed("Only an administrator can invite staff.")
+        raise NotAllowed(gettext("Only an administrator can invite staff."))
     user = _get(session, user_id)
     if not invitation_pending(user):
-        raise DomainError("This account has already accepted its invitation.")
+        raise DomainError(gettext("This account has already accepted its invitation."))
     accounts.end_links(session, user.id, ("invite",), now)
     audit.record(
         session, "account.invitation_resent", actor_id=actor.id, subject_user_id=user.id, now=now
@@ -185,10 +188,10 @@ def cancel_invitation(
     """
     now = now or utcnow()
     if not actor.is_admin:
-        raise NotAllowed("Only an administrator can cancel an invitation.")
+        raise NotAllowed(gettext("Only an administrator can cancel an invitation."))
     user = _get(session, user_id)
     if not invitation_pending(user):
-        raise DomainError("Only an invitation that has not been accepted can be canceled.")
+        raise DomainError(gettext("Only an invitation that has not been accepted can be canceled."))
     accounts.end_links(session, user.id, ("invite",), now)
     user.deactivated_at = now
     user.session_token = new_session_token()

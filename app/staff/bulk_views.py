@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -14,7 +15,7 @@ from app.extensions import db
 from app.services import roster, screening
 from app.services.errors import DomainError, NotFound
 from app.staff.forms import BulkScreeningForm
-from app.staff.views import bp
+from app.staff.views import bp, mentor_type_word
 from app.web import attach_error, current_course
 
 
@@ -31,7 +32,8 @@ def bulk_screening() -> ResponseReturnValue:
         posted, _ = roster.chosen_ids({"mentor": [str(v) for v in form.mentors.raw_data or []]})
         rows = roster.roster_rows(db.session, course, roster.RosterFilters(ids=posted))
     form.mentors.choices = [
-        SelectChoice(row.user_id, f"{row.name} ({row.mentor_type_label})") for row in rows
+        SelectChoice(row.user_id, f"{row.name} ({mentor_type_word(row.mentor_type)})")
+        for row in rows
     ]
     if request.method == "GET":
         form.mentors.data = [row.user_id for row in rows]
@@ -51,14 +53,18 @@ def bulk_screening() -> ResponseReturnValue:
                 note=form.note.data or "",
             )
         except NotFound:
-            form.mentors.errors = ["Choose mentors from the roster."]
+            form.mentors.errors = [gettext("Choose mentors from the roster.")]
         except DomainError as error:
             attach_error(form, error)
         else:
             count = len(records)
             flash(
-                f"{course.screening_steps[form.step.data]} recorded for {count} "
-                f"mentor{'' if count == 1 else 's'}.",
+                ngettext(
+                    "%(step)s recorded for %(num)d mentor.",
+                    "%(step)s recorded for %(num)d mentors.",
+                    count,
+                    step=course.screening_steps[form.step.data],
+                ),
                 "success",
             )
             return redirect(url_for("staff.roster_list", mentor=[r.user_id for r in records]))

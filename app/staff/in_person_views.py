@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -12,7 +13,7 @@ from app.extensions import db
 from app.services import in_person, roster
 from app.services.errors import DomainError
 from app.staff.forms import InPersonSessionForm
-from app.staff.views import bp
+from app.staff.views import bp, mentor_type_word
 from app.web import attach_error, current_course
 
 
@@ -25,7 +26,12 @@ def in_person_sessions() -> ResponseReturnValue:
     form.mentors.choices = [
         SelectChoice(
             row.user_id,
-            f"{row.name} ({row.mentor_type_label}, {row.in_person_hours:g} h so far)",
+            gettext(
+                "%(name)s (%(type)s, %(hours)s h so far)",
+                name=row.name,
+                type=mentor_type_word(row.mentor_type),
+                hours=f"{row.in_person_hours:g}",
+            ),
         )
         for row in active
     ]
@@ -50,8 +56,12 @@ def in_person_sessions() -> ResponseReturnValue:
         else:
             count = len(recorded.attendees)
             flash(
-                f"Session recorded: {float(recorded.hours):g} hours for {count} "
-                f"mentor{'' if count == 1 else 's'}.",
+                ngettext(
+                    "Session recorded: %(hours)s hours for %(num)d mentor.",
+                    "Session recorded: %(hours)s hours for %(num)d mentors.",
+                    count,
+                    hours=f"{float(recorded.hours):g}",
+                ),
                 "success",
             )
             return redirect(url_for("staff.in_person_sessions"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from app.access import recent_password_required, staff_required
@@ -12,7 +13,7 @@ from app.models import NameChangeRequest
 from app.services import certificates, reissue
 from app.services.errors import DomainError, NotFound
 from app.staff.forms import NameCorrectionForm, NameRequestDecisionForm
-from app.staff.views import bp
+from app.staff.views import bp, nothing_changed
 from app.web import confirm_first
 
 
@@ -22,21 +23,28 @@ def _back(mentor_id: int) -> str:
 
 def _first_error(form: NameCorrectionForm | NameRequestDecisionForm) -> str:
     messages = [m for name, errors in form.errors.items() if name != "csrf_token" for m in errors]
-    return messages[0] if messages else "Check the form."
+    return str(messages[0]) if messages else gettext("Check the form.")
 
 
 def _what_happens(old_name: str, new_name: str, count: int) -> str:
     """The confirmation's explanation: what changes, and what the old codes will say."""
     reissued = (
-        f"Their {count} certificate{'' if count == 1 else 's'} not revoked "
-        f"{'is' if count == 1 else 'are'} re-issued with the same dates under a new code; "
-        "each old code then only answers “replaced”, never the new code or name."
+        ngettext(
+            "Their %(num)d certificate not revoked is re-issued with the same dates under a new "
+            "code; each old code then only answers “replaced”, never the new code or name.",
+            "Their %(num)d certificates not revoked are re-issued with the same dates under a new "
+            "code; each old code then only answers “replaced”, never the new code or name.",
+            count,
+        )
         if count
-        else "They hold no certificate to re-issue yet."
+        else gettext("They hold no certificate to re-issue yet.")
     )
-    return (
-        f"The legal name “{old_name}” becomes “{new_name}” on the account and every "
-        f"certificate. {reissued} Both names are kept in the audit log."
+    return gettext(
+        "The legal name “%(old)s” becomes “%(new)s” on the account and every certificate. "
+        "%(reissued)s Both names are kept in the audit log.",
+        old=old_name,
+        new=new_name,
+        reissued=reissued,
     )
 
 
@@ -51,17 +59,17 @@ def correct_name(mentor_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     if not form.validate_on_submit():
-        flash(f"{_first_error(form)} Nothing was changed.", "error")
+        flash(gettext("%(problem)s Nothing was changed.", problem=_first_error(form)), "error")
         return redirect(_back(mentor_id))
     try:
         name, to_reissue = reissue.check_correction(db.session, mentor_id, form.name.data or "")
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(nothing_changed(error), "error")
         return redirect(_back(mentor_id))
     page = confirm_first(
-        title=f"Correct {mentor.name}’s name and re-issue?",
+        title=gettext("Correct %(name)s’s name and re-issue?", name=mentor.name),
         explanation=_what_happens(mentor.name, name, len(to_reissue)),
-        button="Yes, correct and re-issue",
+        button=gettext("Yes, correct and re-issue"),
         back=_back(mentor_id),
     )
     if page is not None:
@@ -71,7 +79,7 @@ def correct_name(mentor_id: int) -> ResponseReturnValue:
             db.session, current_user.id, mentor_id, form.name.data or "", form.reason.data or ""
         )
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(nothing_changed(error), "error")
     else:
         flash(_done_message(done), "success")
     return redirect(_back(mentor_id))
@@ -79,9 +87,17 @@ def correct_name(mentor_id: int) -> ResponseReturnValue:
 
 def _done_message(done: reissue.Reissued) -> str:
     new_codes = ", ".join(certificates.format_code(new) for _old, new in done.codes)
-    return f"The name now reads “{done.new_name}”." + (
-        f" Re-issued under {new_codes}; the old codes answer “replaced”." if done.codes else ""
-    )
+    text = gettext("The name now reads “%(name)s”.", name=done.new_name)
+    if done.codes:
+        text += " " + gettext(
+            "Re-issued under %(codes)s; the old codes answer “replaced”.", codes=new_codes
+        )
+    return text
+
+
+def _status(status: str) -> str:
+    """A decided request's status in words."""
+    return {"approved": gettext("approved"), "declined": gettext("declined")}.get(status, status)
 
 
 def _request_or_404(request_id: int) -> NameChangeRequest:
@@ -99,22 +115,28 @@ def approve_name_request(request_id: int) -> ResponseReturnValue:
     request = _request_or_404(request_id)
     form = NameRequestDecisionForm()
     if not form.validate_on_submit():
-        flash(f"{_first_error(form)} Nothing was changed.", "error")
+        flash(gettext("%(problem)s Nothing was changed.", problem=_first_error(form)), "error")
         return redirect(_back(request.user_id))
     if request.status != "pending":
-        flash(f"This request was already {request.status}. Nothing was changed.", "error")
+        flash(
+            gettext(
+                "This request was already %(status)s. Nothing was changed.",
+                status=_status(request.status),
+            ),
+            "error",
+        )
         return redirect(_back(request.user_id))
     try:
         name, to_reissue = reissue.check_correction(
             db.session, request.user_id, request.requested_name
         )
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(nothing_changed(error), "error")
         return redirect(_back(request.user_id))
     page = confirm_first(
-        title=f"Approve {request.user.name}’s request?",
+        title=gettext("Approve %(name)s’s request?", name=request.user.name),
         explanation=_what_happens(request.user.name, name, len(to_reissue)),
-        button="Yes, approve and re-issue",
+        button=gettext("Yes, approve and re-issue"),
         back=_back(request.user_id),
     )
     if page is not None:
@@ -124,9 +146,9 @@ def approve_name_request(request_id: int) -> ResponseReturnValue:
             db.session, current_user.id, request_id, form.reason.data or ""
         )
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(nothing_changed(error), "error")
     else:
-        flash(f"Request approved. {_done_message(done)}", "success")
+        flash(gettext("Request approved. %(done)s", done=_done_message(done)), "success")
     return redirect(_back(request.user_id))
 
 
@@ -138,12 +160,12 @@ def decline_name_request(request_id: int) -> ResponseReturnValue:
     mentor_id = request.user_id
     form = NameRequestDecisionForm()
     if not form.validate_on_submit():
-        flash(f"{_first_error(form)} Nothing was changed.", "error")
+        flash(gettext("%(problem)s Nothing was changed.", problem=_first_error(form)), "error")
         return redirect(_back(mentor_id))
     try:
         reissue.decline_request(db.session, current_user.id, request_id, form.reason.data or "")
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(nothing_changed(error), "error")
     else:
-        flash("Request declined. The mentor sees your reason on their account.", "success")
+        flash(gettext("Request declined. The mentor sees your reason on their account."), "success")
     return redirect(_back(mentor_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
 from app.access import admin_required, staff_required
@@ -54,7 +55,7 @@ def planner_new() -> ResponseReturnValue:
         except planning.InvalidAnswers as error:
             errors = error.errors
         else:
-            flash("Plan saved.", "success")
+            flash(gettext("Plan saved."), "success")
             return redirect(url_for("staff.planner_show", plan_id=plan.id))
     elif request.method == "POST":
         abort(400)
@@ -99,7 +100,7 @@ def planner_compare() -> ResponseReturnValue:
         if number not in ids:
             ids.append(number)
     if not 2 <= len(ids) <= MAX_COMPARED:
-        flash(f"Choose between 2 and {MAX_COMPARED} plans to compare.", "info")
+        flash(gettext("Choose between 2 and %(most)s plans to compare.", most=MAX_COMPARED), "info")
         return redirect(url_for("staff.planner"))
     try:
         plans = [planning.get_plan(db.session, plan_id) for plan_id in ids]
@@ -124,8 +125,10 @@ def planner_adopt(plan_id: int) -> ResponseReturnValue:
         flash(error.message, "error")
     else:
         flash(
-            "Plan adopted: its match models are the ones the new-match form offers, and its "
-            "mentor types the ones sign-up offers.",
+            gettext(
+                "Plan adopted: its match models are the ones the new-match form offers, and its "
+                "mentor types the ones sign-up offers."
+            ),
             "success",
         )
     return redirect(url_for("staff.planner_show", plan_id=plan_id))

@@ -10,8 +10,8 @@ from app.access import recent_password_required, staff_required
 from app.extensions import db
 from app.models import utcnow
 from app.services import audit, funder_summary, reports
-from app.services.csv_export import csv_lines
-from app.staff.views import bp
+from app.services.csv_export import table_lines
+from app.staff.views import bp, keyed_export
 from app.web import current_course
 
 __all__ = ["bp"]
@@ -19,7 +19,7 @@ __all__ = ["bp"]
 # The funder summary leads the exports as it leads the page.
 EXPORTS: dict[str, reports.Export] = {
     "funder-summary": reports.Export(
-        header=funder_summary.HEADER,
+        columns=funder_summary.COLUMNS,
         rows=lambda session, _course, start, end: funder_summary.rows(
             funder_summary.funder_summary(session, start, end, utcnow().date())
         ),
@@ -43,6 +43,7 @@ def _refused(error: reports.InvalidDateRange) -> ResponseReturnValue:
             data=None,
             funder=None,
             exports={},
+            keyed_exports={},
         ),
         422,
     )
@@ -64,6 +65,9 @@ def reports_page() -> ResponseReturnValue:
         data=reports.all_reports(db.session, current_course(), span.start, span.end),
         funder=funder_summary.funder_summary(db.session, span.start, span.end, utcnow().date()),
         exports={name: url_for("staff.report_csv", name=name, **query) for name in EXPORTS},
+        keyed_exports={
+            name: url_for("staff.report_csv", name=name, **query, keys="1") for name in EXPORTS
+        },
     )
 
 
@@ -71,7 +75,11 @@ def reports_page() -> ResponseReturnValue:
 @staff_required
 @recent_password_required()
 def report_csv(name: str) -> ResponseReturnValue:
-    """One report as streamed CSV; every export is written to the audit log first."""
+    """One report as streamed CSV; every export is written to the audit log first.
+
+    Headers and words are in the reader's language; `?keys=1` gives the language-neutral file
+    with the stable column keys (docs/csv-columns.md) as its header.
+    """
     export = EXPORTS.get(name)
     if export is None:
         abort(404)
@@ -91,7 +99,7 @@ def report_csv(name: str) -> ResponseReturnValue:
     db.session.commit()
     filename = f"mentor-ready-{name}-{span.start.isoformat()}-to-{span.end.isoformat()}.csv"
     return Response(
-        stream_with_context(csv_lines(export.header, rows)),
+        stream_with_context(table_lines(export.columns, rows, keys=keyed_export())),
         # content_type, not mimetype: Werkzeug would append a second "; charset=utf-8".
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},

@@ -18,11 +18,12 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.access import recent_password_required, staff_required
-from app.content.model import MENTOR_TYPES
 from app.extensions import db
 from app.input_checks import whole_number
 from app.models import Certificate, User, utcnow
@@ -37,8 +38,9 @@ from app.services import (
     screening,
     staff_accounts,
     standing,
+    words,
 )
-from app.services.csv_export import csv_lines
+from app.services.csv_export import Column, table_lines, words_for
 from app.services.dates import parse_day
 from app.services.errors import DomainError, NotFound
 from app.staff.forms import (
@@ -58,11 +60,90 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 CERTIFICATE_ACTIONS = {
     "suspend": (
         certificates.suspend,
-        "Certificate suspended. The match list flags any open match for review.",
+        _l("Certificate suspended. The match list flags any open match for review."),
     ),
-    "lift": (certificates.lift, "Suspension lifted."),
-    "revoke": (certificates.revoke, "Certificate revoked."),
+    "lift": (certificates.lift, _l("Suspension lifted.")),
+    "revoke": (certificates.revoke, _l("Certificate revoked.")),
 }
+
+
+# Every key is documented in docs/csv-columns.md; a key never changes once released.
+ROSTER_COLUMNS = (
+    Column("name", _l("Name")),
+    Column("email", _l("Email")),
+    Column("mentor_type", _l("Mentor type"), words_for({**words.MENTOR_TYPE_WORDS, "": "—"})),
+    Column("registered_on", _l("Registered")),
+    Column("quizzes_passed", _l("Quizzes passed")),
+    Column("quizzes_required", _l("Quizzes required")),
+    Column("certificate", _l("Certificate"), words_for(words.CERTIFICATE_STATUS_CODES)),
+    Column("certificate_expires_on", _l("Certificate expires")),
+    Column("eligible", _l("Eligible"), words_for(words.YES_NO)),
+    Column("not_eligible_because", _l("Not eligible because")),
+    Column("matched", _l("Matched"), words_for(words.YES_NO)),
+    Column("refresher_due_on", _l("Refresher due by")),
+    Column("refresher_overdue", _l("Refresher overdue"), words_for(words.YES_NO)),
+)
+
+
+@bp.app_template_filter("reason_words")
+def reason_words(reason: standing.Reason | tuple[str, str]) -> str:
+    """A reason a mentor is not eligible, in the reader's language (stored English otherwise)."""
+    if isinstance(reason, standing.Reason):
+        return words.reason(reason.code, reason.staff_text)
+    code, text = reason
+    return words.reason(code, text)
+
+
+@bp.app_template_filter("mentor_type_word")
+def mentor_type_word(code: str | None) -> str:
+    """A mentor type in words, in the reader's language."""
+    return words.word(words.MENTOR_TYPE_WORDS, code, "—")
+
+
+@bp.app_template_filter("match_model_word")
+def match_model_word(code: str) -> str:
+    """A matching model's short name, in the reader's language."""
+    return words.word(words.MATCH_MODEL_WORDS, code)
+
+
+@bp.app_template_filter("decimal")
+def decimal(value: float, digits: int = 1) -> str:
+    """A figure with `digits` decimals, written for the reader's locale ("25.0", "25,0")."""
+    return words.decimal(value, digits)
+
+
+@bp.app_template_filter("hours")
+def hours(value: float) -> str:
+    """Hours in tenths without a trailing zero ("1.5", "2"), written for the reader's locale."""
+    return words.decimal(value, 1, trim=True)
+
+
+@bp.app_template_filter("module_status_word")
+def module_status_word(text: str) -> str:
+    """A module's state in the reader's language."""
+    return words.module_status(text)
+
+
+@bp.app_template_filter("certificate_label_word")
+def certificate_label_word(text: str | None) -> str:
+    """A stored certificate label (refresher due or overdue) in the reader's language."""
+    return words.certificate_label(text)
+
+
+@bp.app_template_filter("certificate_word")
+def certificate_word(status: str | None) -> str:
+    """A certificate's status in words ("None" without one), in the reader's language."""
+    return words.word(words.CERTIFICATE_STATUS_WORDS, status, str(words.NO_CERTIFICATE))
+
+
+def nothing_changed(error: DomainError) -> str:
+    """A refused action's flash: the service's reason, then that nothing was changed."""
+    return gettext("%(problem)s Nothing was changed.", problem=error.message)
+
+
+def keyed_export() -> bool:
+    """Whether a CSV export was asked for keyed: stable keys as its header, codes as codes."""
+    return request.args.get("keys") == "1"
 
 
 def _screening_form(mentor: User, records: list | None = None) -> ScreeningForm:
@@ -135,7 +216,7 @@ def roster_list() -> ResponseReturnValue:
     filters, problems = roster.parse_filters(request.args)
     page = _page_number()
     if page is None:
-        problems.append("The page number must be a whole number from 1.")
+        problems.append(gettext("The page number must be a whole number from 1."))
     result = None
     if not problems:
         result = roster.roster_page(db.session, current_course(), filters, page or 1)
@@ -145,10 +226,11 @@ def roster_list() -> ResponseReturnValue:
             filters=filters,
             problems=problems,
             result=result,
-            sorts=roster.SORTS,
-            certificate_filters=roster.CERTIFICATE_FILTERS,
-            yes_no=roster.YES_NO,
-            stages=roster.STAGES,
+            sorts=words.ROSTER_SORTS,
+            certificate_filters=words.ROSTER_CERTIFICATES,
+            yes_no=words.ROSTER_YES_NO,
+            stages=words.ROSTER_STAGES,
+            mentor_types=words.MENTOR_TYPE_WORDS,
         ),
         400 if problems else 200,
     )
@@ -158,7 +240,7 @@ def roster_list() -> ResponseReturnValue:
 @staff_required
 @recent_password_required()
 def roster_csv() -> ResponseReturnValue:
-    """The roster with the current filters as CSV, streamed."""
+    """The roster with the current filters as CSV, streamed (`?keys=1`: the keyed file)."""
     filters, problems = roster.parse_filters(request.args)
     if problems:
         abort(400)
@@ -170,33 +252,18 @@ def roster_csv() -> ResponseReturnValue:
         detail={**filters.as_query(), "rows": total},
     )
     db.session.commit()
-    header = [
-        "Name",
-        "Email",
-        "Mentor type",
-        "Registered",
-        "Quizzes passed",
-        "Quizzes required",
-        "Certificate",
-        "Certificate expires",
-        "Eligible",
-        "Not eligible because",
-        "Matched",
-        "Refresher due by",
-        "Refresher overdue",
-    ]
     body = (
         [
             row.name,
             row.email,
-            row.mentor_type_label,
+            row.mentor_type or "",
             row.registered_at.date().isoformat(),
             row.passed,
             row.required,
             row.certificate_status or "none",
             row.expires_at.date().isoformat() if row.expires_at else "",
             "yes" if row.eligible else "no",
-            "; ".join(row.reasons),
+            words.ShownReasons(row.reason_pairs),
             "yes" if row.matched else "no",
             row.refresher_due_on.isoformat() if row.refresher_due_on else "",
             "yes" if row.refresher_overdue else "no",
@@ -204,7 +271,7 @@ def roster_csv() -> ResponseReturnValue:
         for row in rows
     )
     return Response(
-        stream_with_context(csv_lines(header, body)),
+        stream_with_context(table_lines(ROSTER_COLUMNS, body, keys=keyed_export())),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="mentors-{date.today().isoformat()}.csv"'
@@ -218,13 +285,13 @@ def _vocabulary() -> audit.Vocabulary:
         codes={
             **{slug: module.title for slug, module in current_course().modules.items()},
             **current_course().screening_steps,
-            **MENTOR_TYPES,
-            **matching.MODEL_LABELS,
-            "cleared": "Cleared",
-            "not_cleared": "Not cleared",
-            "admin": "Administrator",
-            "staff": "Staff",
-            "mentor": "Mentor",
+            **words.MENTOR_TYPE_WORDS,
+            **words.MATCH_MODEL_WORDS,
+            "cleared": _l("Cleared"),
+            "not_cleared": _l("Not cleared"),
+            "admin": _l("Administrator"),
+            "staff": _l("Staff"),
+            "mentor": _l("Mentor"),
         }
     )
 
@@ -240,12 +307,13 @@ def _audit_filters() -> tuple[dict[str, str], dict[str, date | None], list[str]]
     for key in ("from", "to"):
         raw = (request.args.get(key) or "").strip()
         try:
-            dates[key] = parse_day(raw[:40], f"“{key}”", utcnow().year + 1) if raw else None
+            label = gettext("“from”") if key == "from" else gettext("“to”")
+            dates[key] = parse_day(raw[:40], label, utcnow().year + 1) if raw else None
         except ValueError as error:
             problems.append(str(error))
             dates[key] = None
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
-        problems.append("The “from” date must not be after the “to” date.")
+        problems.append(gettext("The “from” date must not be after the “to” date."))
     return values, dates, problems
 
 
@@ -256,7 +324,7 @@ def audit_log() -> ResponseReturnValue:
     values, dates, problems = _audit_filters()
     page = _page_number()
     if page is None:
-        problems.append("The page number must be a whole number from 1.")
+        problems.append(gettext("The page number must be a whole number from 1."))
     events, total = [], 0
     if not problems:
         events, total = audit.search(
@@ -313,7 +381,7 @@ def audit_csv() -> ResponseReturnValue:
         date_to=dates["to"],
     )
     return Response(
-        stream_with_context(csv_lines(audit.EXPORT_HEADER, rows)),
+        stream_with_context(table_lines(audit.EXPORT_COLUMNS, rows, keys=keyed_export())),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="audit-{date.today().isoformat()}.csv"'
@@ -327,7 +395,7 @@ def change_type(mentor_id: int) -> ResponseReturnValue:
     """Change what kind of mentor someone is."""
     form = MentorTypeForm()
     if not form.validate_on_submit():
-        flash("Choose one of the mentor types. Nothing was changed.", "error")
+        flash(gettext("Choose one of the mentor types. Nothing was changed."), "error")
     else:
         try:
             mentors.change_mentor_type(
@@ -336,10 +404,10 @@ def change_type(mentor_id: int) -> ResponseReturnValue:
         except NotFound:
             abort(404)
         except DomainError as error:
-            flash(f"{error.message} Nothing was changed.", "error")
+            flash(nothing_changed(error), "error")
         else:
             flash(
-                "Mentor type changed. Their path and screening steps follow the new type.",
+                gettext("Mentor type changed. Their path and screening steps follow the new type."),
                 "success",
             )
     return redirect(url_for("staff.mentor", mentor_id=mentor_id))
@@ -366,12 +434,13 @@ def account_action(user_id: int, action: str) -> ResponseReturnValue:
         abort(400)
     if action == "deactivate":
         page = confirm_first(
-            title=f"Deactivate {target.name}’s account?",
-            explanation=(
-                f"{target.name} is signed out everywhere and cannot sign in. A mentor stops being "
-                "eligible to be matched. Every record is kept, and the account can be reactivated."
+            title=gettext("Deactivate %(name)s’s account?", name=target.name),
+            explanation=gettext(
+                "%(name)s is signed out everywhere and cannot sign in. A mentor stops being "
+                "eligible to be matched. Every record is kept, and the account can be reactivated.",
+                name=target.name,
             ),
-            button=f"Yes, deactivate {target.name}",
+            button=gettext("Yes, deactivate %(name)s", name=target.name),
             back=back,
         )
         if page is not None:
@@ -379,10 +448,13 @@ def account_action(user_id: int, action: str) -> ResponseReturnValue:
     try:
         perform(db.session, current_user, user_id)
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(nothing_changed(error), "error")
     else:
-        done = "deactivated and signed out everywhere" if action == "deactivate" else "active again"
-        flash(f"{target.name} is {done}.", "success")
+        if action == "deactivate":
+            done = gettext("%(name)s is deactivated and signed out everywhere.", name=target.name)
+        else:
+            done = gettext("%(name)s is active again.", name=target.name)
+        flash(done, "success")
     return redirect(back)
 
 
@@ -416,7 +488,7 @@ def record_screening(mentor_id: int) -> ResponseReturnValue:
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("Screening result recorded.", "success")
+            flash(gettext("Screening result recorded."), "success")
             return redirect(url_for("staff.mentor", mentor_id=mentor_id, _anchor="screening"))
     return _render_mentor(mentor_id, form, 422)
 
@@ -434,18 +506,19 @@ def certificate_action(certificate_id: int, action: str) -> ResponseReturnValue:
     if certificate is None:
         abort(404)
     if not form.validate_on_submit():
-        flash("Give a reason; it is kept in the record. Nothing was changed.", "error")
+        flash(gettext("Give a reason; it is kept in the record. Nothing was changed."), "error")
         return redirect(
             url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates")
         )
     if action == "revoke":
         page = confirm_first(
-            title="Revoke this certificate?",
-            explanation=(
+            title=gettext("Revoke this certificate?"),
+            explanation=gettext(
                 "Revoking is final: every certificate of this mentor in force or not yet started "
-                f"stops counting, and they are no longer eligible. Your reason: “{form.reason.data}”"
+                "stops counting, and they are no longer eligible. Your reason: “%(reason)s”",
+                reason=form.reason.data,
             ),
-            button="Yes, revoke",
+            button=gettext("Yes, revoke"),
             back=url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates"),
         )
         if page is not None:
@@ -453,9 +526,9 @@ def certificate_action(certificate_id: int, action: str) -> ResponseReturnValue:
     try:
         perform(db.session, current_user.id, certificate_id, form.reason.data or "")
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(nothing_changed(error), "error")
     else:
-        flash(done, "success")
+        flash(str(done), "success")
     return redirect(url_for("staff.mentor", mentor_id=certificate.user_id, _anchor="certificates"))
 
 
@@ -466,7 +539,7 @@ def reenable(mentor_id: int) -> ResponseReturnValue:
     """Let a revoked mentor earn a new certificate; the reason is required and kept."""
     form = CertificateActionForm()
     if not form.validate_on_submit():
-        flash("Give a reason; it is kept in the record. Nothing was changed.", "error")
+        flash(gettext("Give a reason; it is kept in the record. Nothing was changed."), "error")
     else:
         try:
             mentors.get_mentor(db.session, mentor_id)
@@ -474,11 +547,13 @@ def reenable(mentor_id: int) -> ResponseReturnValue:
         except NotFound:
             abort(404)
         except DomainError as error:
-            flash(f"{error.message} Nothing was changed.", "error")
+            flash(nothing_changed(error), "error")
         else:
             flash(
-                "Re-enabled. The revoked certificates stay revoked; passing every quiz again "
-                "earns a new one.",
+                gettext(
+                    "Re-enabled. The revoked certificates stay revoked; passing every quiz again "
+                    "earns a new one."
+                ),
                 "success",
             )
     return redirect(url_for("staff.mentor", mentor_id=mentor_id, _anchor="certificates"))
@@ -508,9 +583,10 @@ def _match_form() -> tuple[MatchForm, set[int]]:
     form.model.choices = [choice for choice in form.model.choices if choice.value in used]
     candidates = matching.eligible_candidates(db.session, current_course())
     form.mentors.choices = [SelectChoice(m.id, f"{m.name} ({m.email})") for m, _ in candidates]
-    form.youth_codes.description = (
-        f"One code per line, in the program's format, like {current_app.config['YOUTH_CODE_EXAMPLE']}. "
-        "Never enter a young person's name, birthday or contact details."
+    form.youth_codes.description = gettext(
+        "One code per line, in the program's format, like %(example)s. "
+        "Never enter a young person's name, birthday or contact details.",
+        example=current_app.config["YOUTH_CODE_EXAMPLE"],
     )
     return form, {m.id for m, matched in candidates if matched}
 
@@ -549,9 +625,9 @@ def new_match() -> ResponseReturnValue:
                 youth_code_pattern=current_app.config["YOUTH_CODE_PATTERN"],
             )
         except matching.MatchRefused as error:
-            form.form_errors.extend(["The match was not recorded.", *error.reasons])
+            form.form_errors.extend([gettext("The match was not recorded."), *error.reasons])
         else:
-            flash(f"Match {match.id} recorded.", "success")
+            flash(gettext("Match %(number)s recorded.", number=match.id), "success")
             return redirect(url_for("staff.matches"))
     return render_template(
         "staff/new_match.html",
@@ -569,7 +645,9 @@ def end_match(match_id: int) -> ResponseReturnValue:
     """End a match with a date and a closure reason; nothing is deleted."""
     form = EndMatchForm()
     if not form.validate_on_submit():
-        flash("Give the end date and the reason for closure. Nothing was changed.", "error")
+        flash(
+            gettext("Give the end date and the reason for closure. Nothing was changed."), "error"
+        )
         return redirect(url_for("staff.matches"))
     try:
         matching.end_match(
@@ -582,7 +660,7 @@ def end_match(match_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except DomainError as error:
-        flash(f"{error.message} Nothing was changed.", "error")
+        flash(nothing_changed(error), "error")
     else:
-        flash("The match has ended. Its record is kept.", "success")
+        flash(gettext("The match has ended. Its record is kept."), "success")
     return redirect(url_for("staff.matches"))
