@@ -7,7 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.access import recent_password_required, staff_required
+from app.content.translations import SOURCE_LANGUAGE
 from app.extensions import db
+from app.languages import current_language
 from app.models import utcnow
 from app.services import audit, funder_summary, reports
 from app.services.csv_export import table_lines
@@ -65,9 +67,12 @@ def reports_page() -> ResponseReturnValue:
         data=reports.all_reports(db.session, current_course(), span.start, span.end),
         funder=funder_summary.funder_summary(db.session, span.start, span.end, utcnow().date()),
         exports={name: url_for("staff.report_csv", name=name, **query) for name in EXPORTS},
+        # In English the plain link already gives the keyed file.
         keyed_exports={
             name: url_for("staff.report_csv", name=name, **query, keys="1") for name in EXPORTS
-        },
+        }
+        if current_language() != SOURCE_LANGUAGE
+        else {},
     )
 
 
@@ -77,8 +82,9 @@ def reports_page() -> ResponseReturnValue:
 def report_csv(name: str) -> ResponseReturnValue:
     """One report as streamed CSV; every export is written to the audit log first.
 
-    Headers and words are in the reader's language; `?keys=1` gives the language-neutral file
-    with the stable column keys (docs/csv-columns.md) as its header.
+    The language-neutral file with the stable column keys (docs/csv-columns.md) as its header,
+    as these exports always were, for `?keys=1` and for an English reader; a reader of another
+    language gets headers and words in it.
     """
     export = EXPORTS.get(name)
     if export is None:
@@ -99,7 +105,13 @@ def report_csv(name: str) -> ResponseReturnValue:
     db.session.commit()
     filename = f"mentor-ready-{name}-{span.start.isoformat()}-to-{span.end.isoformat()}.csv"
     return Response(
-        stream_with_context(table_lines(export.columns, rows, keys=keyed_export())),
+        stream_with_context(
+            table_lines(
+                export.columns,
+                rows,
+                keys=keyed_export() or current_language() == SOURCE_LANGUAGE,
+            )
+        ),
         # content_type, not mimetype: Werkzeug would append a second "; charset=utf-8".
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},

@@ -161,7 +161,7 @@ def test_each_export_is_a_streamed_utf8_csv_with_a_header(
     client, staff, mentors, name, header_start
 ) -> None:
     sign_in(client, staff)
-    response = client.get(f"/staff/reports/{name}.csv?{MARCH}&keys=1")
+    response = client.get(f"/staff/reports/{name}.csv?{MARCH}")
     assert response.status_code == 200
     assert response.is_streamed
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -176,7 +176,7 @@ def test_each_export_is_a_streamed_utf8_csv_with_a_header(
 
 def test_the_exports_hold_the_figures(client, staff, mentors) -> None:
     sign_in(client, staff)
-    quizzes = csv_rows(client.get(f"/staff/reports/quizzes.csv?{MARCH}&keys=1"))
+    quizzes = csv_rows(client.get(f"/staff/reports/quizzes.csv?{MARCH}"))
     assert quizzes[0] == [
         "quiz",
         "title",
@@ -188,9 +188,9 @@ def test_the_exports_hold_the_figures(client, staff, mentors) -> None:
         "mean_attempts_to_pass",
     ]
     assert ["beta", "Beta quiz", "4", "1", "25.0", "62.5", "1", "1.00"] in quizzes
-    questions = csv_rows(client.get(f"/staff/reports/questions.csv?{MARCH}&keys=1"))
+    questions = csv_rows(client.get(f"/staff/reports/questions.csv?{MARCH}"))
     assert ["beta", "b2", "Beta two is false?", "4", "1", "25.0", "no"] in questions
-    gain = csv_rows(client.get(f"/staff/reports/knowledge-gain.csv?{MARCH}&keys=1"))
+    gain = csv_rows(client.get(f"/staff/reports/knowledge-gain.csv?{MARCH}"))
     assert ["alpha", "Alpha module", "1", "1", "100.0", "0.0", "100.0", "100.0"] in gain
     assert gain[-1][0] == "all" and gain[-1][2:5] == ["1", "1", "100.0"]
 
@@ -272,3 +272,18 @@ def test_a_bad_range_on_an_export_gives_the_message_and_logs_nothing(
     assert response.mimetype == "text/html"
     assert message in response.get_data(as_text=True)
     assert exports_logged() == []
+
+
+@pytest.mark.parametrize("name", ["funder-summary", "quizzes", "questions", "knowledge-gain"])
+def test_an_english_reader_gets_the_keyed_report_file_from_the_plain_link(
+    client, staff, mentors, name
+) -> None:
+    """The report exports were keyed files before the interface spoke Spanish: in English they
+    stay exactly so, and the page offers no second, identical link."""
+    sign_in(client, staff)
+    plain = client.get(f"/staff/reports/{name}.csv?{MARCH}").get_data()
+    keyed = client.get(f"/staff/reports/{name}.csv?{MARCH}&keys=1").get_data()
+    assert plain == keyed
+    assert "with the column keys" not in client.get(f"/staff/reports?{MARCH}").get_data(
+        as_text=True
+    )
