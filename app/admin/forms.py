@@ -138,8 +138,9 @@ class ProgramProfileForm(FlaskForm):
             SelectChoice(name, f"program.{name}: {words}") for name, words in PLACEHOLDERS.items()
         ],
         validate_choice=False,
-        description="'flask content check' refuses a course that uses one of these while it is "
-        "empty here.",
+        description=_l(
+            "'flask content check' refuses a course that uses one of these while it is empty here."
+        ),
     )
     question_prompt = _text(
         _l("Question"),

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.extensions import db
@@ -59,7 +60,10 @@ def begin(slug: str) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except quizzes.CoolingDown as error:
-        flash(f"{error.message} It reopens on {_when(error.until)}.", "info")
+        flash(
+            gettext("%(reason)s It reopens on %(when)s.", reason=error.message, when=_when(error.until)),
+            "info",
+        )
         return redirect(url_for("quiz.start", slug=slug))
     except DomainError as error:
         flash(error.message, "info")
@@ -124,7 +128,10 @@ def submit(attempt_id: int) -> ResponseReturnValue:
         return redirect(url_for("quiz.result", attempt_id=attempt_id))
     except quizzes.CoolingDown as error:
         attempt = quizzes.get_attempt(db.session, current_user.id, attempt_id)
-        flash(f"{error.message} It reopens on {_when(error.until)}.", "info")
+        flash(
+            gettext("%(reason)s It reopens on %(when)s.", reason=error.message, when=_when(error.until)),
+            "info",
+        )
         return redirect(url_for("quiz.start", slug=attempt.module_slug))
     except quizzes.SubmissionError as error:
         attempt = quizzes.get_attempt(db.session, current_user.id, attempt_id)

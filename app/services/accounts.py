@@ -114,12 +114,16 @@ def create_account(
     name = _check_name(name)
     email = _check_email(email)
     if role not in ROLES:
-        raise DomainError(f"Role must be one of: {', '.join(ROLES)}.", field="role")
+        raise DomainError(
+            gettext("Role must be one of: %(roles)s.", roles=", ".join(ROLES)), field="role"
+        )
     if role == "mentor":
         if mentor_type not in MENTOR_TYPES:
-            raise DomainError("Choose the kind of mentor you will be.", field="mentor_type")
+            raise DomainError(
+                gettext("Choose the kind of mentor you will be."), field="mentor_type"
+            )
     elif mentor_type is not None and mentor_type not in MENTOR_TYPES:
-        raise DomainError("Unknown mentor type.", field="mentor_type")
+        raise DomainError(gettext("Unknown mentor type."), field="mentor_type")
     if find_by_email(session, email) is not None:
         raise DomainError(EXISTING_EMAIL, field="email")
     _check_password(password, name, email)
@@ -448,7 +452,7 @@ def end_all_sessions(session: Session, user_id: int) -> User:
     """Rotate the session token so every existing session and remember-me cookie stops working."""
     user = session.get(User, user_id)
     if user is None:
-        raise DomainError("No such account.")
+        raise DomainError(gettext("No such account."))
     user.session_token = new_session_token()
     session.commit()
     return user
@@ -457,10 +461,10 @@ def end_all_sessions(session: Session, user_id: int) -> User:
 def set_language(session: Session, user_id: int, language: str) -> User:
     """Remember the language the account reads the site in (one of LANGUAGES)."""
     if language not in LANGUAGES:
-        raise DomainError("That language is not offered.", field="language")
+        raise DomainError(gettext("That language is not offered."), field="language")
     user = session.get(User, user_id)
     if user is None:
-        raise DomainError("No such account.")
+        raise DomainError(gettext("No such account."))
     user.language = language
     session.commit()
     return user
@@ -473,7 +477,7 @@ def change_password(
     now = now or utcnow()
     user = session.get(User, user_id)
     if user is None:
-        raise DomainError("No such account.")
+        raise DomainError(gettext("No such account."))
     if not passwords.verify_password(user.password_hash, current):
         raise DomainError(gettext("Your current password is not right."), field="current_password")
     _check_password(new, user.name, user.email)

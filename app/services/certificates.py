@@ -536,5 +536,5 @@ def holder_certificate(session: Session, viewer: User, certificate_id: int) -> C
         .options(selectinload(Certificate.user))
     )
     if certificate is None or (certificate.user_id != viewer.id and not viewer.is_staff):
-        raise NotFound("There is no such certificate.")
+        raise NotFound(gettext("There is no such certificate."))
     return certificate

@@ -61,7 +61,7 @@ def get_mentor(session: Session, mentor_id: int) -> User:
     """A mentor account, or NotFound."""
     user = session.get(User, mentor_id)
     if user is None or user.role != "mentor":
-        raise NotFound("There is no such mentor.")
+        raise NotFound(gettext("There is no such mentor."))
     return user
 
 

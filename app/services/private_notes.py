@@ -65,7 +65,7 @@ def save_journal(
 ) -> JournalEntry | None:
     """Save (or clear, when empty) the mentor's private notes on a module; commits."""
     if course.module(slug) is None:
-        raise NotFound("There is no module with that name.")
+        raise NotFound(gettext("There is no module with that name."))
     text = text.replace("\r\n", "\n").strip()
     if len(text) > NOTE_MAX:
         raise DomainError(

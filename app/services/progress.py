@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.content.model import Course, Heading, Module
@@ -20,7 +21,7 @@ def mark_read(
     """Record that the mentor read the current version of a module; False if already recorded."""
     module = course.module(slug)
     if module is None:
-        raise NotFound("There is no module with that name.")
+        raise NotFound(gettext("There is no module with that name."))
     exists = session.scalar(
         sa.select(ModuleRead.id).where(
             ModuleRead.user_id == user_id,
@@ -93,7 +94,7 @@ def open_section(
     module = course.module(slug)
     heading = next((h for h in module.sections if h.anchor == section), None) if module else None
     if heading is None:
-        raise NotFound("There is no such section.")
+        raise NotFound(gettext("There is no such section."))
     now = now or utcnow()
     for _ in range(2):  # a second request may insert the same row first: then update it
         row = session.scalar(

@@ -102,7 +102,7 @@ def drawn_questions(attempt: QuizAttempt, quiz: Quiz) -> list[DrawnQuestion]:
 def _require_quiz(course: Course, slug: str) -> tuple[Module, Quiz]:
     module, quiz = course.module(slug), course.quiz(slug)
     if module is None or quiz is None:
-        raise NotFound("There is no quiz with that name.")
+        raise NotFound(gettext("There is no quiz with that name."))
     return module, quiz
 
 
@@ -284,7 +284,7 @@ def get_attempt(session: Session, user_id: int, attempt_id: int) -> QuizAttempt:
     """The mentor's own attempt; anyone else's looks exactly like a missing one."""
     attempt = session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != user_id:
-        raise NotFound("There is no such attempt.")
+        raise NotFound(gettext("There is no such attempt."))
     return attempt
 
 
@@ -298,19 +298,28 @@ def _parse_answers(
             continue
         drawn = by_field.get(field)
         if drawn is None:
-            raise SubmissionError("An answer was sent for a question that is not in this attempt.")
+            raise SubmissionError(
+                gettext("An answer was sent for a question that is not in this attempt.")
+            )
         values = [value for value in values if value != ""]
         if len(set(values)) != len(values):
-            raise SubmissionError(f"Question {drawn.number}: the same answer was sent twice.")
+            raise SubmissionError(
+                gettext("Question %(number)s: the same answer was sent twice.", number=drawn.number)
+            )
         if len(values) > 1 and not drawn.several_answers:
-            raise SubmissionError(f"Question {drawn.number}: choose only one answer.")
+            raise SubmissionError(
+                gettext("Question %(number)s: choose only one answer.", number=drawn.number)
+            )
         option_ids = {
             _token(attempt.salt, drawn.question.id, option.id): option.id
             for option in drawn.question.options
         }
         if any(value not in option_ids for value in values):
             raise SubmissionError(
-                f"Question {drawn.number}: an answer was sent that is not one of its options."
+                gettext(
+                    "Question %(number)s: an answer was sent that is not one of its options.",
+                    number=drawn.number,
+                )
             )
         chosen[drawn.question.id] = frozenset(option_ids[value] for value in values)
     return chosen
@@ -338,7 +347,9 @@ def submit_attempt(
     if _is_stale(attempt, quiz):
         session.delete(attempt)
         session.commit()
-        raise NotAllowed("This quiz was updated since you opened it. Please start it again.")
+        raise NotAllowed(
+            gettext("This quiz was updated since you opened it. Please start it again.")
+        )
     chosen = _parse_answers(attempt, quiz, form)
     # Everything below sees what a concurrent submission or staff decision committed first.
     certificates.lock_holder(session, user_id)

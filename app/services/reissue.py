@@ -81,7 +81,7 @@ def mentor_for_staff(session: Session, mentor_id: int) -> User:
 def _mentor(session: Session, mentor_id: int) -> User:
     user = session.get(User, mentor_id)
     if user is None or user.role != "mentor":
-        raise NotFound("There is no such mentor.")
+        raise NotFound(gettext("There is no such mentor."))
     return user
 
 
@@ -242,18 +242,29 @@ def request_name_change(
 def _undecided(session: Session, request_id: int) -> NameChangeRequest:
     request = session.get(NameChangeRequest, request_id)
     if request is None:
-        raise NotFound("There is no such request.")
+        raise NotFound(gettext("There is no such request."))
     certificates.lock_holder(session, request.user_id)
     # What was read before the lock may be stale: another decision may have just committed.
     session.expire_all()
     request = session.get(NameChangeRequest, request_id)
     if request is None:
-        raise NotFound("There is no such request.")
+        raise NotFound(gettext("There is no such request."))
     if request.status != "pending":
         session.rollback()
-        raise NotAllowed(f"This request was already {request.status}. Nothing was changed.")
+        raise NotAllowed(
+            gettext(
+                "This request was already %(status)s. Nothing was changed.",
+                status=request_status_word(request.status),
+            )
+        )
     return request
 
+
+
+def request_status_word(status: str) -> str:
+    """A name change request's status in the reader's words."""
+    words = {"approved": gettext("approved"), "declined": gettext("declined")}
+    return words.get(status, status)
 
 def approve_request(
     session: Session, staff_id: int, request_id: int, note: str = "", now: datetime | None = None

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.models import StaffRecoveryCode, StaffSecondFactor, User, new_session_token, utcnow
@@ -48,8 +49,10 @@ def _secret(factor: StaffSecondFactor, key_material: str) -> str:
     except InvalidToken as error:
         # SECRET_KEY changed since enrolment: only an administrator's reset gets this person in.
         raise NotAllowed(
-            "Your authenticator app can no longer be checked. Ask an administrator to reset "
-            "your second factor."
+            gettext(
+                "Your authenticator app can no longer be checked. Ask an administrator to reset "
+                "your second factor."
+            )
         ) from error
 
 
@@ -75,10 +78,10 @@ def begin_enrolment(
     """A TOTP secret for the enrolment page (kept until confirmed, so a reload shows the same)."""
     now = now or utcnow()
     if not user.is_staff:
-        raise NotAllowed("Only staff accounts use a second factor.")
+        raise NotAllowed(gettext("Only staff accounts use a second factor."))
     factor = factor_for(session, user.id)
     if factor is not None and factor.enrolled_at is not None:
-        raise NotAllowed("An authenticator app is already set up for this account.")
+        raise NotAllowed(gettext("An authenticator app is already set up for this account."))
     if factor is None:
         secret = pyotp.random_base32()
         factor = StaffSecondFactor(
@@ -101,8 +104,10 @@ def provisioning_uri(secret: str, email: str, issuer: str) -> str:
 def _check_not_locked(factor: StaffSecondFactor, now: datetime) -> None:
     if factor.locked_until is not None and factor.locked_until > now:
         raise NotAllowed(
-            "Too many wrong codes. For your safety, codes are not accepted until "
-            f"{factor.locked_until:%H:%M} UTC."
+            gettext(
+                "Too many wrong codes. For your safety, codes are not accepted until %(time)s UTC.",
+                time=f"{factor.locked_until:%H:%M}",
+            )
         )
 
 
@@ -167,7 +172,7 @@ def confirm_enrolment(
     now = now or utcnow()
     factor = factor_for(session, user_id)
     if factor is None or factor.enrolled_at is not None:
-        raise NotAllowed("There is no authenticator app waiting to be confirmed.")
+        raise NotAllowed(gettext("There is no authenticator app waiting to be confirmed."))
     _check_not_locked(factor, now)
     step = _totp_step(_secret(factor, key_material), _normalise(code), None, now)
     if step is None:
@@ -194,7 +199,7 @@ def verify(
     now = now or utcnow()
     factor = factor_for(session, user_id)
     if factor is None or factor.enrolled_at is None:
-        raise NotAllowed("Set up an authenticator app first.")
+        raise NotAllowed(gettext("Set up an authenticator app first."))
     _check_not_locked(factor, now)
     entered = _normalise(code)
     if entered.isdigit() and len(entered) == 6:
@@ -260,12 +265,12 @@ def reset(session: Session, actor: User, user_id: int, now: datetime | None = No
     """An administrator removes a colleague's second factor; they enrol again at next sign-in."""
     now = now or utcnow()
     if not actor.is_admin:
-        raise NotAllowed("Only an administrator can reset a second factor.")
+        raise NotAllowed(gettext("Only an administrator can reset a second factor."))
     user = session.get(User, user_id)
     if user is None or not user.is_staff:
-        raise NotFound("There is no such staff account.")
+        raise NotFound(gettext("There is no such staff account."))
     if user.id == actor.id:
-        raise NotAllowed("Another administrator must reset your own second factor.")
+        raise NotAllowed(gettext("Another administrator must reset your own second factor."))
     session.execute(sa.delete(StaffRecoveryCode).where(StaffRecoveryCode.user_id == user_id))
     session.execute(sa.delete(StaffSecondFactor).where(StaffSecondFactor.user_id == user_id))
     # Whoever holds a session of this account now held the old factor: sign them out.

@@ -211,16 +211,29 @@ def _queue_invitation(
     session: Session, actor: User, user: User, site: accounts.Site, now: datetime
 ) -> None:
     raw = accounts.issue_token(session, user, "invite", INVITE_LIFETIME, now)
-    outbox.enqueue(
-        session,
-        user.email,
-        f"You have been added to {site.program_name}",
-        f"Hello {user.first_name},\n\n{actor.name} added you to {site.program_name} as "
-        f"{user.role}.\nOpen this link within {INVITE_LIFETIME.days} days to choose your "
-        f"password:\n\n{site.base_url}/invite/{raw}\n\n"
-        "The link works once. If you did not expect this, you can ignore it.\n",
-        now=now,
-    )
+    # In the new account's language once it has one; an invitation is English until then.
+    with accounts.in_language_of(user):
+        role = gettext("admin") if user.role == "admin" else gettext("staff")
+        subject = gettext("You have been added to %(program)s", program=site.program_name)
+        body = (
+            gettext("Hello %(name)s,", name=user.first_name)
+            + "\n\n"
+            + gettext(
+                "%(actor)s added you to %(program)s as %(role)s.",
+                actor=actor.name,
+                program=site.program_name,
+                role=role,
+            )
+            + "\n"
+            + gettext(
+                "Open this link within %(days)s days to choose your password:",
+                days=INVITE_LIFETIME.days,
+            )
+            + f"\n\n{site.base_url}/invite/{raw}\n\n"
+            + gettext("The link works once. If you did not expect this, you can ignore it.")
+            + "\n"
+        )
+    outbox.enqueue(session, user.email, subject, body, now=now)
 
 
 def staff_accounts(session: Session) -> list[User]:
