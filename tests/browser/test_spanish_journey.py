@@ -1,8 +1,9 @@
 """The mentor's whole journey in Spanish on a 360 px phone: the language switch on the first page,
-sign-up, the mailed confirmation, every module and quiz of the path, the certificate and its PDF,
-and the public verification in a browser that asks for Spanish. Every page must be in Spanish
-(`<html lang="es">` and a sentence only the Spanish page has), axe-clean and no wider than the
-phone, so a page that falls back to English or overflows with longer Spanish words fails here."""
+sign-up, the mailed confirmation, every module and quiz of the path (the first with its pre-check
+and a failed attempt), the certificate and its PDF, and the public verification in a browser that
+asks for Spanish. Every page must be in Spanish (`<html lang="es">` and a sentence only the
+Spanish page has), axe-clean and no wider than the phone, so a page that falls back to English or
+overflows with longer Spanish words fails here."""
 
 from __future__ import annotations
 
@@ -56,19 +57,22 @@ def last_mail(server: LiveServer, email: str) -> tuple[str, str]:
     return row.subject, row.body
 
 
-def answer_quiz_in_spanish(page: Page, course, slug: str) -> None:
-    """Answer every question on the attempt page right, recognising the Spanish texts."""
+def answer_quiz_in_spanish(page: Page, course, slug: str, correct: bool = True) -> None:
+    """Answer every question on the attempt page right (or wrong), recognising the Spanish
+    texts; the page is checked before it is submitted."""
     groups = page.get_by_role("group", name=re.compile(r"Pregunta \d+ de \d+"))
     expect(groups.first).to_be_visible()
     assert groups.count() > 0
     for index in range(groups.count()):
         group = groups.nth(index)
         question = question_on_page(group.inner_text(), course, slug)
-        wanted = [option for option in question.options if option.correct]
+        wanted = [option for option in question.options if option.correct == correct]
         if question.type != "multiple":
             wanted = wanted[:1]
         for option in wanted:
             group.get_by_label(plain(option.text_html), exact=True).check()
+    assert_spanish_and_tidy(page, "Enviar mis respuestas")
+    page.get_by_role("button", name="Enviar mis respuestas").click()
 
 
 def test_a_mentor_walks_from_sign_up_to_a_verified_certificate_in_spanish(
@@ -127,19 +131,28 @@ def test_a_mentor_walks_from_sign_up_to_a_verified_certificate_in_spanish(
         next_step.click()
         expect(page.get_by_role("heading", name=module.title, level=1)).to_be_visible()
         assert_spanish_and_tidy(page, "Ya leí este módulo")
-        skip = page.get_by_role("button", name="Saltar la evaluación previa")
-        if skip.count():
-            skip.click()
+        if first:
+            # The ungraded pre-check, then one failed attempt, as a mentor might.
+            page.get_by_role("button", name="Hacer la evaluación previa").click()
+            answer_quiz_in_spanish(page, course, module.slug)
+            assert_spanish_and_tidy(page, "Antes de leer, respondiste bien el")
+            page.get_by_role("link", name="Leer el módulo").click()
+        else:
+            page.get_by_role("button", name="Saltar la evaluación previa").click()
         page.get_by_role("button", name="Ya leí este módulo").click()
         page.get_by_role("link", name="Ir al cuestionario").click()
         start = page.get_by_role("button", name="Empezar el cuestionario")
         expect(start).to_be_visible()
         if first or last:
             assert_spanish_and_tidy(page, "Empezar el cuestionario")
+        if first:
+            start.click()
+            answer_quiz_in_spanish(page, course, module.slug, correct=False)
+            expect(page.get_by_text("Todavía no aprobado")).to_be_visible()
+            assert_spanish_and_tidy(page, "Qué repasar")
+            page.get_by_role("link", name="Intentar de nuevo").click()
         start.click()
         answer_quiz_in_spanish(page, course, module.slug)
-        assert_spanish_and_tidy(page, "Enviar mis respuestas")
-        page.get_by_role("button", name="Enviar mis respuestas").click()
         expect(page.get_by_text("Aprobado", exact=True)).to_be_visible()
         if first or last:
             assert_spanish_and_tidy(page, "Aprobado")
