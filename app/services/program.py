@@ -25,23 +25,28 @@ from app.models import MATCH_MODELS, MENTOR_TYPE_KEYS, ProgramProfile, utcnow
 from app.services import audit
 from app.services.errors import DomainError
 
-DEFAULT_EMERGENCY = (
+# Written in the reader's language (lazy: translated when shown, English outside a request).
+DEFAULT_EMERGENCY = _l(
     "If you are in danger now, call 911 (in the United States). "
     "The National Human Trafficking Hotline is 1-888-373-7888."
 )
 DEFAULT_TIME_ZONE = "UTC"
 
-# What a page shows where the program has not written its own words yet.
+# What a page shows where the program has not written its own words yet, in the reader's language.
 FALLBACKS = {
-    "name": "your program",
-    "coordinator": "Your program has not added its coordinator's contact here yet; ask the staff "
-    "member who invited you.",
-    "reporting_chain": "Your program has not written its reporting chain here yet. Before you "
-    "meet a young person, ask your coordinator who to tell first, the after-hours line and "
-    "your state's child-abuse hotline, and save them in your phone.",
-    "first_contact": "your coordinator (ask them how to reach them fast)",
-    "after_hours": "your program's after-hours line (ask your coordinator for it)",
-    "hotline": "your state's child-abuse hotline (ask your coordinator for the number)",
+    "name": _l("your program"),
+    "coordinator": _l(
+        "Your program has not added its coordinator's contact here yet; ask the staff "
+        "member who invited you."
+    ),
+    "reporting_chain": _l(
+        "Your program has not written its reporting chain here yet. Before you "
+        "meet a young person, ask your coordinator who to tell first, the after-hours line and "
+        "your state's child-abuse hotline, and save them in your phone."
+    ),
+    "first_contact": _l("your coordinator (ask them how to reach them fast)"),
+    "after_hours": _l("your program's after-hours line (ask your coordinator for it)"),
+    "hotline": _l("your state's child-abuse hotline (ask your coordinator for the number)"),
     "emergency": DEFAULT_EMERGENCY,
 }
 
@@ -320,24 +325,31 @@ def required_unset(profile: ProgramProfile) -> set[str]:
 
 
 def placeholder_html(profile: ProgramProfile) -> dict[str, str]:
-    """Each placeholder's value as escaped HTML, or a neutral fallback where it is unset."""
+    """Each placeholder's value as escaped HTML, or a neutral fallback where it is unset.
+
+    The program's own words are shown as typed; the fallbacks and the reporting chain's labels
+    are in the reader's language."""
     values = _plain_values(profile)
     unset = unset_placeholders(profile)
     html = {
-        name: str(text_html(FALLBACKS[name] if name in unset else value))
+        name: str(text_html(str(FALLBACKS[name]) if name in unset else value))
         for name, value in values.items()
     }
     if "reporting_chain" not in unset:
         direct = (
-            "In this state mentors are mandated reporters: after telling the program, you must "
-            "also make the report yourself."
+            gettext(
+                "In this state mentors are mandated reporters: after telling the program, you "
+                "must also make the report yourself."
+            )
             if profile.must_report_directly
-            else "In this state telling the program is enough; the program makes the report."
+            else gettext(
+                "In this state telling the program is enough; the program makes the report."
+            )
         )
         rows = [
-            ("Tell first", values["first_contact"]),
-            ("After hours", values["after_hours"]),
-            ("State child-abuse hotline", values["hotline"]),
+            (gettext("Tell first"), values["first_contact"]),
+            (gettext("After hours"), values["after_hours"]),
+            (gettext("State child-abuse hotline"), values["hotline"]),
         ]
         html["reporting_chain"] = str(
             Markup("<br>\n").join(
@@ -374,7 +386,7 @@ def coordinator_html(profile: ProgramProfile) -> str | None:
 
 def emergency_text(profile: ProgramProfile) -> str:
     """The emergency numbers for the footer (the default US line until the program sets its own)."""
-    return profile.emergency.strip() or DEFAULT_EMERGENCY
+    return profile.emergency.strip() or str(DEFAULT_EMERGENCY)
 
 
 # The program's own critical question joins this quiz's pool under this id, which never changes,
