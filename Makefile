@@ -89,7 +89,7 @@ scan: $(VENV)/.installed-test
 
 ## translations-extract: collect the interface's marked strings into app/translations/messages.pot
 translations-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-wrap --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --sort-by-file \
 	  --project "Mentor Ready" -o $(TRANSLATIONS)/messages.pot .
 
 ## translations-update: merge the extracted strings into each language's messages.po (then translate them)

@@ -111,9 +111,10 @@ def enforce_staff_session() -> ResponseReturnValue | None:
         now,
     )
     if reason is not None:
+        message = str(reason)  # in the account's language, read before signing out
         logout_user()
         end_staff_session()
-        flash(reason, "info")
+        flash(message, "info")
         back = request.full_path if request.method == "GET" else None
         return redirect(url_for("auth.sign_in", next=safe_next(back)))
     session[LAST_SEEN_KEY] = staff_sessions.timestamp(now)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context, has_request_context, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 
 from app.content import Course
@@ -108,13 +109,13 @@ def confirm_first(
 def where_mail_goes() -> str:
     """One sentence saying where an emailed link really goes on this deployment."""
     if current_app.config["MAIL_SERVER"]:
-        return "They are being emailed the link."
+        return gettext("They are being emailed the link.")
     if current_app.config.get("ENV_NAME") == "production":
-        return (
+        return gettext(
             "Mail is not set up on this server (MAIL_SERVER is empty), so no email will arrive: "
             "set up mail, then send the invitation again."
         )
-    return (
+    return gettext(
         "Mail is not set up (MAIL_SERVER is empty), so nothing is emailed: the message with the "
         "link is written to the development log when `flask outbox send` runs."
     )

@@ -169,9 +169,7 @@ def _plain_text(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return _words(node.value)
     if isinstance(node, ast.JoinedStr):
-        literal = "".join(
-            part.value for part in node.values if isinstance(part, ast.Constant)
-        )
+        literal = "".join(part.value for part in node.values if isinstance(part, ast.Constant))
         return _words(literal)
     return None
 

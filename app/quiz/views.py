@@ -61,7 +61,9 @@ def begin(slug: str) -> ResponseReturnValue:
         abort(404)
     except quizzes.CoolingDown as error:
         flash(
-            gettext("%(reason)s It reopens on %(when)s.", reason=error.message, when=_when(error.until)),
+            gettext(
+                "%(reason)s It reopens on %(when)s.", reason=error.message, when=_when(error.until)
+            ),
             "info",
         )
         return redirect(url_for("quiz.start", slug=slug))
@@ -129,7 +131,9 @@ def submit(attempt_id: int) -> ResponseReturnValue:
     except quizzes.CoolingDown as error:
         attempt = quizzes.get_attempt(db.session, current_user.id, attempt_id)
         flash(
-            gettext("%(reason)s It reopens on %(when)s.", reason=error.message, when=_when(error.until)),
+            gettext(
+                "%(reason)s It reopens on %(when)s.", reason=error.message, when=_when(error.until)
+            ),
             "info",
         )
         return redirect(url_for("quiz.start", slug=attempt.module_slug))

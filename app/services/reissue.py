@@ -260,11 +260,11 @@ def _undecided(session: Session, request_id: int) -> NameChangeRequest:
     return request
 
 
-
 def request_status_word(status: str) -> str:
     """A name change request's status in the reader's words."""
     words = {"approved": gettext("approved"), "declined": gettext("declined")}
     return words.get(status, status)
+
 
 def approve_request(
     session: Session, staff_id: int, request_id: int, note: str = "", now: datetime | None = None

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import lazy_gettext
+
 IDLE_LIMIT = timedelta(minutes=30)
 ABSOLUTE_LIMIT = timedelta(hours=12)
 REAUTHENTICATE_AFTER = timedelta(minutes=15)
 # Between the password and the second factor: long enough to open the app, short for a stolen tab.
 PENDING_LIMIT = timedelta(minutes=5)
 
-IDLE_MESSAGE = "You were signed out after 30 minutes without activity. Please sign in again."
-ABSOLUTE_MESSAGE = "Staff sessions last at most 12 hours. Please sign in again."
+# Lazy: each is read in the language of the page that flashes it.
+IDLE_MESSAGE = lazy_gettext(
+    "You were signed out after 30 minutes without activity. Please sign in again."
+)
+ABSOLUTE_MESSAGE = lazy_gettext("Staff sessions last at most 12 hours. Please sign in again.")
 
 
 def timestamp(moment: datetime) -> int:
@@ -28,7 +33,7 @@ def moment(value: object) -> datetime | None:
 
 def expiry_reason(
     signed_in_at: datetime | None, last_seen: datetime | None, now: datetime
-) -> str | None:
+) -> object | None:
     """Why a staff session has ended (idle, too old, or never completed), or None if it goes on."""
     if signed_in_at is None or last_seen is None:
         # No record of a full sign-in (an old cookie, a remember-me cookie): sign in again.

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.content.model import Course, Module, ModuleChange, Quiz
@@ -119,14 +120,14 @@ REFRESHER_LOCK = (
 def lock_reason(course: Course, module: Module, read: bool, passed: set[str]) -> str | None:
     """Why a module's quiz is closed (unread module, unpassed prerequisites), or None; pure."""
     if not read:
-        return "Read the module and mark it read to open its quiz."
+        return gettext("Read the module and mark it read to open its quiz.")
     missing = [
         course.modules[req].title
         for req in module.requires
         if req not in passed and req in course.modules
     ]
     if missing:
-        return f"Pass the quiz of {', '.join(missing)} first."
+        return gettext("Pass the quiz of %(modules)s first.", modules=", ".join(missing))
     return None
 
 

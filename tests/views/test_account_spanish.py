@@ -315,3 +315,24 @@ def test_a_page_that_needs_a_sign_in_says_so_in_spanish(client: FlaskClient) -> 
     english = client.application.test_client()
     response = english.get("/training")
     assert "Please sign in to continue." in text_of(english.get(response.location))
+
+
+def test_a_closed_quiz_says_why_in_spanish(app, client: FlaskClient) -> None:
+    """The reason a quiz is not open yet (module unread) is in the reader's language."""
+    sign_in(spanish(client), make_user())
+    html = text_of(client.get("/modules/alpha/quiz"))
+    assert "Lee el módulo y márcalo como leído para abrir su cuestionario." in html
+    assert "Read the module and mark it read" not in html
+
+
+def test_an_ended_staff_session_is_explained_in_spanish(app, client: FlaskClient) -> None:
+    staff = make_user(role="staff")
+    staff.language = "es"
+    db.session.commit()
+    sign_in(client, staff)
+    with client.session_transaction() as session:
+        del session["staff_signed_in_at"]
+    assert client.get("/staff/").status_code == 302
+    client.set_cookie("lang", "es")
+    html = text_of(client.get("/sign-in"))
+    assert "Las sesiones del personal" in html and "at most 12 hours" not in html
