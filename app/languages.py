@@ -154,6 +154,13 @@ def _vary_by_language(response: Response) -> Response:
     return response
 
 
+def _choose_before_anything_commits() -> None:
+    """Choose the request's language first thing: a commit expires the account it is read from,
+    and a streamed response (a CSV export) asks for words after the request's session closed."""
+    if request.endpoint != "static":
+        current_language()
+
+
 def configure_languages(app: Flask) -> None:
     """Flask-Babel with the language selector; every page knows its language."""
     for problem in compile_catalogs():
@@ -162,6 +169,7 @@ def configure_languages(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=current_language, default_translation_directories=str(TRANSLATIONS_DIR)
     )
+    app.before_request(_choose_before_anything_commits)
     app.after_request(_vary_by_language)
 
     @app.context_processor

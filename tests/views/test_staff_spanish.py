@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 
 import pytest
 
@@ -321,3 +322,25 @@ def test_report_figures_use_the_readers_decimal_sign(spanish_client, client, sta
     db.session.commit()
     english = page(client, f"/staff/reports?{MARCH}")
     assert re.search(r'id="online-hours"><strong>Online:</strong> \d+\.\d hours', english)
+
+
+@pytest.mark.parametrize("path", ["/staff/mentors.csv", "/staff/audit.csv"])
+def test_a_streamed_export_keeps_the_readers_language_after_its_session_closes(
+    spanish_client, path: str
+) -> None:
+    """As under gunicorn, the request's own application context (and database session) ends
+    before the file streams: the words still come in the account's language, without a 500."""
+    make_user(name="Zoe Mentor")
+    outcome: dict[str, object] = {}
+
+    def fetch() -> None:  # a thread has no application context of the test's to share
+        response = spanish_client.get(path)
+        outcome["status"] = response.status_code
+        outcome["text"] = response.get_data(as_text=True)
+
+    worker = threading.Thread(target=fetch)
+    worker.start()
+    worker.join(60)
+    assert outcome["status"] == 200
+    header = str(outcome["text"]).splitlines()[0]
+    assert "Nombre" in header or "Cuándo" in header, header
