@@ -7,6 +7,7 @@ mapping has exactly the keys of the English one it stands for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from flask_babel import LazyString, gettext
@@ -260,3 +261,17 @@ def certificate_label(mentor: Standing) -> str | None:
         due = min(item.due_on for item in mentor.refreshers)
         return gettext("Refresher due by %(day)s", day=format_date(due))
     return str(CERTIFICATE_STATUS[mentor.certificate_status])
+
+
+_PASS_FIRST = re.compile(r"Pass the quiz of (?P<modules>.+) first\.")
+
+
+def lock_reason(text: str | None) -> str | None:
+    """Why a quiz is closed, in the reader's words. `standing.lock_reason` keeps it English (the
+    standing is evaluated the same for every reader); a text it does not give is shown as is."""
+    if text == "Read the module and mark it read to open its quiz.":
+        return gettext("Read the module and mark it read to open its quiz.")
+    found = _PASS_FIRST.fullmatch(text or "")
+    if found:
+        return gettext("Pass the quiz of %(modules)s first.", modules=found["modules"])
+    return text

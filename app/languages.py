@@ -13,12 +13,13 @@ import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, Response, current_app, g, has_request_context, request
-from flask_babel import gettext
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
+from flask_babel import get_locale, get_translations, gettext
 from flask_login import current_user
 
 from app.content import Course
@@ -161,6 +162,19 @@ def _choose_before_anything_commits() -> None:
         current_language()
 
 
+def _translations() -> Any:
+    """This request's catalog, looked up once per locale: Flask-Babel would look it up again
+    for each of the hundreds of strings a page like the roster translates. A `force_locale`
+    block has its own locale object, so it gets its own catalog."""
+    locale = get_locale()
+    if not has_app_context():
+        return get_translations()
+    cached = g.get("_catalog")
+    if cached is None or cached[0] is not locale:
+        cached = g._catalog = (locale, get_translations())
+    return cached[1]
+
+
 def configure_languages(app: Flask) -> None:
     """Flask-Babel with the language selector; every page knows its language."""
     for problem in compile_catalogs():
@@ -168,6 +182,15 @@ def configure_languages(app: Flask) -> None:
         logging.getLogger("mentor_ready").warning("Interface catalog not compiled: %s", problem)
     babel.init_app(
         app, locale_selector=current_language, default_translation_directories=str(TRANSLATIONS_DIR)
+    )
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: _translations().ugettext(string),
+        ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: _translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: _translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
     )
     app.before_request(_choose_before_anything_commits)
     app.after_request(_vary_by_language)

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from app import labels
 from app.extensions import db
 from app.languages import not_translated_note, shown_course
 from app.quiz.forms import StartQuizForm, SubmitAttemptForm
@@ -41,7 +42,7 @@ def start(slug: str) -> ResponseReturnValue:
         quiz=quiz,
         language_note=not_translated_note(slug),
         form=StartQuizForm(),
-        lock_reason=state.locked_reason,
+        lock_reason=labels.lock_reason(state.locked_reason),
         cooldown_until=state.cooldown_until,
         # The unfinished attempt is among the mentor's attempts already loaded.
         open_attempt=next((a for a in attempts if not a.is_submitted), None),
@@ -68,7 +69,7 @@ def begin(slug: str) -> ResponseReturnValue:
         )
         return redirect(url_for("quiz.start", slug=slug))
     except DomainError as error:
-        flash(error.message, "info")
+        flash(labels.lock_reason(error.message), "info")
         return redirect(url_for("quiz.start", slug=slug))
     return redirect(url_for("quiz.take", attempt_id=attempt.id))
 

@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.content.model import Course, Module, ModuleChange, Quiz
@@ -118,16 +117,19 @@ REFRESHER_LOCK = (
 
 
 def lock_reason(course: Course, module: Module, read: bool, passed: set[str]) -> str | None:
-    """Why a module's quiz is closed (unread module, unpassed prerequisites), or None; pure."""
+    """Why a module's quiz is closed (unread module, unpassed prerequisites), or None; pure.
+
+    In English, like everything the standing says: `labels.lock_reason` words it for the reader
+    (a standing is evaluated the same whoever reads it, and also where no one does)."""
     if not read:
-        return gettext("Read the module and mark it read to open its quiz.")
+        return "Read the module and mark it read to open its quiz."
     missing = [
         course.modules[req].title
         for req in module.requires
         if req not in passed and req in course.modules
     ]
     if missing:
-        return gettext("Pass the quiz of %(modules)s first.", modules=", ".join(missing))
+        return f"Pass the quiz of {', '.join(missing)} first."
     return None
 
 
