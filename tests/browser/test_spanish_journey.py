@@ -88,7 +88,7 @@ def test_a_mentor_walks_from_sign_up_to_a_verified_certificate_in_spanish(
     # "Español" with the language switch.
     page.goto(base + "/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    page.get_by_role("button", name="Español").click()
+    page.get_by_role("link", name="Español").click()
     assert_spanish_and_tidy(page, "Crear una cuenta")
 
     # Sign up with the Spanish form.
