@@ -15,6 +15,7 @@ from flask_babel import format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.content.translations import SOURCE_LANGUAGE
+from app.labels import MENTOR_TYPE_LABELS
 from app.services.dates import long_day
 from app.services.standing import (
     CERTIFICATE_STATUS_LABELS,
@@ -24,12 +25,8 @@ from app.services.standing import (
 )
 
 YES_NO = {"yes": _l("yes"), "no": _l("no")}
-MENTOR_TYPE_WORDS = {
-    "community_volunteer": _l("Community volunteer"),
-    "care_provider": _l("Trained care provider"),
-    "staff_mentor": _l("Staff mentor"),
-    "survivor_mentor": _l("Survivor mentor"),
-}
+# The same words the mentor's own pages use (escaped like any string in a template).
+MENTOR_TYPE_WORDS = MENTOR_TYPE_LABELS
 # A certificate's status as a CSV cell ("none": no certificate yet).
 CERTIFICATE_STATUS_CODES = {
     "none": _l("none"),
