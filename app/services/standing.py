@@ -677,10 +677,15 @@ def load_facts(
     users: Sequence[User],
     now: datetime,
     ids: sa.ScalarSelect | None = None,
+    *,
+    modules_only: bool = False,
 ) -> dict[int, Facts]:
     """Every fact about these mentors in seven queries, whatever their number.
 
     `ids` may be the subquery the users came from, so a long roster never inlines its ids.
+    `modules_only` leaves out what only eligibility reads (screening, in-person hours, open
+    matches): for a page that shows module states alone, whose standing's eligibility is then
+    not to be read.
     """
     id_filter: Any = ids if ids is not None else [user.id for user in users]
     if not users:
@@ -719,11 +724,13 @@ def load_facts(
         session, id_filter if ids is not None else [u.id for u in users], now
     )
     screening: dict[int, list[ScreeningRecord]] = defaultdict(list)
-    for record in session.scalars(
-        sa.select(ScreeningRecord).where(ScreeningRecord.user_id.in_(id_filter))
-    ):
-        screening[record.user_id].append(record)
-    hours = in_person.hours_by_mentor(session, id_filter)
+    hours: dict[int, float] = {}
+    if not modules_only:
+        for record in session.scalars(
+            sa.select(ScreeningRecord).where(ScreeningRecord.user_id.in_(id_filter))
+        ):
+            screening[record.user_id].append(record)
+        hours = in_person.hours_by_mentor(session, id_filter)
     refreshers: dict[int, dict[tuple[int, str], int]] = defaultdict(dict)
     for user_id, certificate_id, slug, version in session.execute(
         sa.select(
@@ -742,11 +749,15 @@ def load_facts(
     ):
         refreshers[user_id][(certificate_id, slug)] = version
     matches: dict[int, list[OpenMatch]] = defaultdict(list)
-    for user_id, match_id, model, started_on in session.execute(
-        sa.select(MatchMentor.user_id, Match.id, Match.model, Match.started_on)
-        .join(Match, Match.id == MatchMentor.match_id)
-        .where(Match.ended_on.is_(None), MatchMentor.user_id.in_(id_filter))
-        .order_by(Match.started_on, Match.id)
+    for user_id, match_id, model, started_on in (
+        ()
+        if modules_only
+        else session.execute(
+            sa.select(MatchMentor.user_id, Match.id, Match.model, Match.started_on)
+            .join(Match, Match.id == MatchMentor.match_id)
+            .where(Match.ended_on.is_(None), MatchMentor.user_id.in_(id_filter))
+            .order_by(Match.started_on, Match.id)
+        )
     ):
         matches[user_id].append(OpenMatch(match_id, model, started_on))
     empty = certs.chain((), (), now)
@@ -810,7 +821,8 @@ def module_page(
     refresher, and read and passed come from the facts as they are.
     """
     now = now or utcnow()
-    facts = load_facts(session, [user], now)[user.id]
+    # Module states read reads, attempts, certificates and refreshers only.
+    facts = load_facts(session, [user], now, modules_only=True)[user.id]
     state = evaluate(facts, course, now).module(slug)
     refresher = state.refresher if state else None
     read_ever = slug in facts.reads
