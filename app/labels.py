@@ -41,7 +41,7 @@ MENTOR_TYPE_LABELS = {
 MENTOR_TYPE_DESCRIPTIONS = {
     "community_volunteer": _l("A volunteer from the community, giving a few hours a week."),
     "care_provider": _l(
-        "A foster parent, kinship carer or group-home worker caring for young people."
+        "Someone whose training or work is in caring for people, such as social work, counseling or nursing."
     ),
     "staff_mentor": _l("A member of the program's or a partner agency's staff who also mentors."),
     "survivor_mentor": _l(

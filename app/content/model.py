@@ -23,7 +23,7 @@ DEFAULT_REFRESHER_GRACE_DAYS = 60
 # What each type means, shown beside the choice when a mentor registers.
 MENTOR_TYPE_DESCRIPTIONS: dict[str, str] = {
     "community_volunteer": "A volunteer from the community, giving a few hours a week.",
-    "care_provider": "A foster parent, kinship carer or group-home worker caring for young people.",
+    "care_provider": "Someone whose training or work is in caring for people, such as social work, counseling or nursing.",
     "staff_mentor": "A member of the program's or a partner agency's staff who also mentors.",
     "survivor_mentor": "Someone with lived experience of exploitation who mentors young people.",
 }
