@@ -282,11 +282,12 @@ def standing_refresh(everyone: bool, today: datetime | None) -> None:
     cool-down or grace period over) or whose course rules changed; safe to run often, on several
     hosts at once (each row is evaluated once)."""
     from app.extensions import db
-    from app.models import utcnow
     from app.services import standing_store
     from app.web import current_course
 
-    now = datetime.combine(today.date(), time(12), UTC) if today else utcnow()
+    # Without --today the clock is read where the work starts: a `now` read earlier would make
+    # rows another host refreshed in between look evaluated "after now", and worth doing again.
+    now = datetime.combine(today.date(), time(12), UTC) if today else None
     course = current_course()
     if everyone:
         count = standing_store.refresh_all(db.session, course, now)
