@@ -772,6 +772,8 @@ class MentorStanding(db.Model):
 
     __table_args__ = (
         sa.Index("ix_mentor_standing_stages", "listed", "stage_flags"),
+        # Mentors in an open match who are no longer eligible: the matches needing review.
+        sa.Index("ix_mentor_standing_lost", "eligible", "open_matches"),
         sa.Index("ix_mentor_standing_progress_quiet", "listed", "course_complete", "quiet_since"),
         sa.Index("ix_mentor_standing_status_name", "listed", "certificate_status", "name_key"),
         sa.Index(

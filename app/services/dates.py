@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -57,6 +58,7 @@ def past_day_problem(day: date, today: date) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def long_date(day: date, language: str) -> str:
     """`day` in words in `language` (a key of LANGUAGES): "5 March 2026", "5 de marzo de 2026"."""
     return babel_format_date(

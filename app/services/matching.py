@@ -358,6 +358,15 @@ def eligible_candidates(
     return [(user, open_matches > 0) for user, open_matches in session.execute(query)]
 
 
+def _flagged_match_ids() -> sa.Select:
+    """The matches of mentors whose stored standing is not eligible yet holds an open match: a
+    few rows of one index, however many mentors are not eligible (most of a program, in training)."""
+    lost = sa.select(MentorStanding.user_id).where(
+        MentorStanding.eligible == sa.false(), MentorStanding.open_matches > 0
+    )
+    return sa.select(MatchMentor.match_id).where(MatchMentor.user_id.in_(lost))
+
+
 def needing_review(
     session: Session, course: Course, now: datetime | None = None, limit: int | None = None
 ) -> list[tuple[Match, list[str]]]:
@@ -368,11 +377,7 @@ def needing_review(
     """
     now = now or utcnow()
     standing_store.refresh_due(session, course, now)
-    flagged_ids = (
-        sa.select(MatchMentor.match_id)
-        .join(MentorStanding, MentorStanding.user_id == MatchMentor.user_id)
-        .where(MentorStanding.eligible.is_(False))
-    )
+    flagged_ids = _flagged_match_ids()
     query = (
         sa.select(Match)
         .where(Match.ended_on.is_(None), Match.id.in_(flagged_ids))
@@ -404,11 +409,7 @@ def needing_review(
 
 def count_needing_review(session: Session) -> int:
     """How many open matches have a mentor who has since lost eligibility (after a refresh)."""
-    flagged_ids = (
-        sa.select(MatchMentor.match_id)
-        .join(MentorStanding, MentorStanding.user_id == MatchMentor.user_id)
-        .where(MentorStanding.eligible.is_(False))
-    )
+    flagged_ids = _flagged_match_ids()
     return (
         session.scalar(
             sa.select(sa.func.count(Match.id)).where(

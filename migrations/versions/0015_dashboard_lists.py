@@ -17,6 +17,7 @@ depends_on = None
 
 INDEXES = {
     'ix_mentor_standing_stages': ['listed', 'stage_flags'],
+    'ix_mentor_standing_lost': ['eligible', 'open_matches'],
     'ix_mentor_standing_progress_quiet': ['listed', 'course_complete', 'quiet_since'],
     'ix_mentor_standing_status_name': ['listed', 'certificate_status', 'name_key'],
     'ix_mentor_standing_screening_name': ['listed', 'screening_pending', 'certificate_status',
