@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.content.translations import SOURCE_LANGUAGE
 from app.labels import MENTOR_TYPE_LABELS
+from app.labels import MODULE_STATUS as MODULE_STATUS_LABELS
 from app.services.dates import long_day
 from app.services.standing import (
     CERTIFICATE_STATUS_LABELS,
@@ -133,16 +134,8 @@ def _day(text: str) -> str:
         return text
 
 
-MODULE_STATUS_WORDS = {
-    "passed": _l("Passed"),
-    "refresher": _l("Refresher due"),
-    "refresher_overdue": _l("Refresher overdue"),
-    "to_renew": _l("Pass again to renew"),
-    "paused": _l("Quiz paused"),
-    "ready": _l("Quiz ready"),
-    "read": _l("Read"),
-    "not_started": _l("Not started"),
-}
+# The same words as the mentor's own My training page.
+MODULE_STATUS_WORDS = MODULE_STATUS_LABELS
 _MODULE_STATUS_CODES = {text: code for code, text in MODULE_STATUS.items()}
 _STATUS_CODES = {text: code for code, text in CERTIFICATE_STATUS_LABELS.items()}
 _REFRESHER_DUE = _pattern(REFRESHER_LABELS["due"])
